@@ -1,0 +1,16 @@
+// The built-in rules of the WWT study pipeline: raw image → placement → tiles + thumbnail + WTML → publish →
+// root index. A config can use them all (`wwtStudyRules()`), pick some, or add its own beside them.
+import type { Rule } from '../src/graph/rule.js';
+import place from './place.js';
+import publish from './publish.js';
+import rootIndex from './root-index.js';
+import thumbnail from './thumbnail.js';
+import tiles from './tiles.js';
+import wtml from './wtml.js';
+
+export { place, tiles, thumbnail, wtml, publish, rootIndex };
+export { IMAGE_FILES } from './place.js';
+
+export function wwtStudyRules(): Rule[] {
+  return [place, tiles, thumbnail, wtml, publish, rootIndex];
+}

@@ -1,0 +1,38 @@
+// Rule `publish`: copy each built data set into the data repository in toasty's layout
+// (<id>/{level}/{y}/{y}_{x}.png, <id>/thumb.jpg, <id>/index_rel.wtml, <id>/index.wtml), then its manifest.
+// Up to date when the repository's manifest carries this node's key.
+import { defineRule } from '../src/graph/rule.js';
+import { readManifest } from '../src/repo/data-set-manifest.js';
+import { type FileToPublish, publishDataSet } from '../src/repo/publish-data-set.js';
+
+export default defineRule({
+  name: 'publish',
+  version: 1,
+  description: 'upload each data set to the data repository, manifest last',
+  forEach: 'place',
+  after: ['tiles', 'thumbnail', 'wtml'],
+  check: async (ctx) => {
+    const manifest = await readManifest(ctx.repository, ctx.item);
+    if (manifest === undefined) return `not in the repository (${ctx.repository.description})`;
+    if (manifest.key !== ctx.key) return 'the repository holds another version';
+    return undefined;
+  },
+  run: async (ctx) => {
+    const files: FileToPublish[] = [];
+    for (const tile of ctx.upstream('tiles')[0]?.files['tiles'] ?? []) {
+      files.push({ path: tile.relative, source: tile.path, size: tile.size, sha256: tile.hash });
+    }
+    for (const [rule, output, name] of [
+      ['thumbnail', 'thumb', 'thumb.jpg'],
+      ['wtml', 'relative', 'index_rel.wtml'],
+      ['wtml', 'absolute', 'index.wtml'],
+    ] as const) {
+      const file = ctx.upstream(rule)[0]?.files[output]?.[0];
+      if (!file) throw new Error(`${rule} has not built ${name}`);
+      files.push({ path: name, source: file.path, size: file.size, sha256: file.hash });
+    }
+    ctx.status(`publishing ${files.length} files`);
+    const result = await publishDataSet(ctx.repository, ctx.item, ctx.key, files, { signal: ctx.signal });
+    ctx.log(`${result.uploaded} files uploaded (${result.uploadedBytes} bytes), ${result.unchanged} unchanged, ${result.removed} removed`);
+  },
+});

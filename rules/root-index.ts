@@ -1,0 +1,28 @@
+// Rule `index`: the repository's root index.wtml, the first Place of every published data set, newest first.
+// It reads the repository, not the work folder, so it lists data sets published by earlier runs too.
+import { defineRule } from '../src/graph/rule.js';
+import { readManifest } from '../src/repo/data-set-manifest.js';
+import { firstPlace, rootIndexWtml, type RootIndexEntry } from '../src/wwt/wtml.js';
+
+export default defineRule({
+  name: 'index',
+  version: 1,
+  description: "rebuild the repository's root index.wtml",
+  aggregate: 'publish',
+  params: (settings) => ({ folderName: settings.folderName, folderThumbnailUrl: settings.folderThumbnailUrl }),
+  check: async (ctx) => ((await ctx.repository.get('index.wtml')) === undefined ? 'the repository has no root index.wtml' : undefined),
+  run: async (ctx) => {
+    const entries: RootIndexEntry[] = [];
+    for (const id of await ctx.repository.folders('')) {
+      const wtml = await ctx.repository.get(`${id}/index.wtml`);
+      const place = wtml && firstPlace(wtml.toString('utf8'));
+      if (!place) continue;
+      const manifest = await readManifest(ctx.repository, id);
+      // A data set published by toasty has no manifest: it sorts as oldest.
+      entries.push({ placeXml: place, lastUpdated: manifest?.publishedAt ?? '' });
+    }
+    const xml = rootIndexWtml(String(ctx.params['folderName']), String(ctx.params['folderThumbnailUrl']), entries);
+    await ctx.repository.put('index.wtml', Buffer.from(xml), { contentType: 'text/xml', cacheControl: 'public, max-age=300' });
+    ctx.log(`indexed ${entries.length} data sets`);
+  },
+});

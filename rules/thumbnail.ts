@@ -1,0 +1,25 @@
+// Rule `thumbnail`: thumb.jpg, the image centre-cropped to 96×45 as toasty makes it.
+import { defineRule } from '../src/graph/rule.js';
+import { sharpVersions } from '../src/wwt/sharp-loader.js';
+import { makeThumbnail } from '../src/wwt/study-tiler.js';
+import { readPlacement } from './read-placement.js';
+
+export default defineRule({
+  name: 'thumbnail',
+  version: 1,
+  description: 'a 96×45 thumbnail of each image',
+  forEach: 'place',
+  inputs: (node) => ({ image: node.file! }),
+  outputs: (node) => ({ thumb: `${node.item}/thumb.jpg` }),
+  params: { width: 96, height: 45, quality: 90, maxPixels: 1_000_000_000 },
+  tools: sharpVersions,
+  run: async (ctx) => {
+    await makeThumbnail(ctx.inputs['image']!, ctx.outputs['thumb']!, {
+      width: Number(ctx.params['width']),
+      height: Number(ctx.params['height']),
+      quality: Number(ctx.params['quality']),
+      maxPixels: Number(ctx.params['maxPixels']),
+      flipRows: readPlacement(ctx).flipRows,
+    });
+  },
+});

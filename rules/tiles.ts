@@ -1,0 +1,26 @@
+// Rule `tiles`: the image's study tile pyramid, toasty's layout (256-px PNG tiles, {level}/{y}/{y}_{x}.png).
+import { defineRule } from '../src/graph/rule.js';
+import { sharpVersions } from '../src/wwt/sharp-loader.js';
+import { tileStudy } from '../src/wwt/study-tiler.js';
+import { readPlacement } from './read-placement.js';
+
+export default defineRule({
+  name: 'tiles',
+  version: 1,
+  description: 'tile each image into a WWT study pyramid',
+  forEach: 'place',
+  inputs: (node) => ({ image: node.file! }),
+  outputs: (node) => ({ tiles: `${node.item}/tiles/` }),
+  params: { pngCompression: 6, maxPixels: 1_000_000_000 },
+  tools: sharpVersions,
+  run: async (ctx) => {
+    const placement = readPlacement(ctx);
+    ctx.status(`tiling ${placement.width}×${placement.height}`);
+    const result = await tileStudy(ctx.inputs['image']!, ctx.outputs['tiles']!, {
+      flipRows: placement.flipRows,
+      pngCompression: Number(ctx.params['pngCompression']),
+      maxPixels: Number(ctx.params['maxPixels']),
+    });
+    ctx.log(`${result.tiles} tiles in ${result.layout.tileLevels + 1} levels`);
+  },
+});

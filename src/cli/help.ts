@@ -1,0 +1,25 @@
+// The text of `imgbuild --help`.
+export const HELP = `imgbuild — build WorldWide Telescope data sets from images, incrementally and in parallel
+
+Usage: imgbuild [target…] [options]
+
+Targets are 'all' (the default) or rule names; building a rule builds what it needs first.
+The built-in rules: place, tiles, thumbnail, wtml, publish, index.
+
+Options:
+  --config FILE               pipeline config (default: pipeline.config.ts, if present)
+  --local DIR                 the data repository folder
+  --incoming DIR              folder of images to process
+  --work DIR                  folder for built outputs before publishing (default: work)
+  --publish-url-prefix URL    URL the repository is served under (for index.wtml)
+  --cache DIR                 build state folder (default: cache)
+  -j, --jobs N                nodes run in parallel (default: number of cores)
+  --dry-run                   say what would run and why; change nothing
+  --json                      print one JSON object (the plan with --dry-run, the outcome otherwise)
+  --keep-going                after a failure, still build everything that does not depend on it
+  -v, --verbose               print every node's log lines
+  -h, --help                  this text
+  --version                   imgbuild's version
+
+Exit status: 0 built (or nothing to do), 1 a node failed, 2 bad usage or configuration.
+`;

@@ -1,0 +1,108 @@
+// Loading pipeline.config.ts. It is compiled once with esbuild (bundling the user's own rule files) into a
+// cache beside node_modules, and reused while none of its source files changed, so a no-op build pays a few
+// stats here, not a TypeScript compile. `imgbuild` imports resolve to this very copy of imgbuild, so the
+// config's rules and the engine share one set of modules.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ConfigError, type PipelineConfig, validateConfig } from './pipeline-config.js';
+
+const PUBLIC_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
+
+interface CompiledStamp {
+  /** [absolute path, size, mtimeMs] of every source file bundled into the compiled config. */
+  readonly inputs: Array<[string, number, number]>;
+  readonly output: string;
+  readonly entry: string;
+}
+
+function compiledConfigDir(configDir: string): string {
+  const modules = path.join(configDir, 'node_modules');
+  return fs.existsSync(modules) ? path.join(modules, '.cache', 'imgbuild') : path.join(os.tmpdir(), `imgbuild-config-${process.getuid?.() ?? 0}`);
+}
+
+function stampIsCurrent(stamp: CompiledStamp): boolean {
+  for (const [file, size, mtimeMs] of stamp.inputs) {
+    try {
+      const stat = fs.statSync(file);
+      if (stat.size !== size || stat.mtimeMs !== mtimeMs) return false;
+    } catch {
+      return false;
+    }
+  }
+  return fs.existsSync(stamp.output) && stamp.entry === PUBLIC_ENTRY;
+}
+
+async function compile(file: string, outDir: string, stampPath: string): Promise<string> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild
+    .build({
+      entryPoints: [file],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'imgbuild-imports',
+          setup(build) {
+            build.onResolve({ filter: /^[^./]/ }, (args) => {
+              if (args.path === 'imgbuild') return { path: pathToFileURL(PUBLIC_ENTRY).href, external: true };
+              return { path: args.path, external: true };
+            });
+          },
+        },
+      ],
+    })
+    .catch((error: { errors?: Array<{ text: string; location?: { file: string; line: number; column: number } | null }> }) => {
+      const first = error.errors?.[0];
+      const where = first?.location ? `${first.location.file}:${first.location.line}:${first.location.column}: ` : '';
+      throw new ConfigError(`${where}${first?.text ?? String(error)}`);
+    });
+  const code = result.outputFiles[0]!.text;
+  const output = path.join(outDir, `config-${crypto.createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`);
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(output, code);
+  const inputs: CompiledStamp['inputs'] = Object.keys(result.metafile.inputs).map((input) => {
+    const absolute = path.resolve(input);
+    const stat = fs.statSync(absolute);
+    return [absolute, stat.size, stat.mtimeMs];
+  });
+  const stamp: CompiledStamp = { inputs, output, entry: PUBLIC_ENTRY };
+  const temporary = `${stampPath}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(stamp));
+  fs.renameSync(temporary, stampPath);
+  return output;
+}
+
+/** Load and validate a config file (.ts, .mts, .js, .mjs). */
+export async function loadConfig(file: string): Promise<PipelineConfig> {
+  const absolute = path.resolve(file);
+  if (!fs.existsSync(absolute)) throw new ConfigError(`config file ${file} does not exist`);
+  let moduleFile = absolute;
+  if (/\.m?ts$/.test(absolute)) {
+    const outDir = compiledConfigDir(path.dirname(absolute));
+    const stampPath = path.join(outDir, `${crypto.createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`);
+    let stamp: CompiledStamp | undefined;
+    try {
+      stamp = JSON.parse(fs.readFileSync(stampPath, 'utf8')) as CompiledStamp;
+    } catch {
+      stamp = undefined;
+    }
+    moduleFile = stamp && stampIsCurrent(stamp) ? stamp.output : await compile(absolute, outDir, stampPath);
+  }
+  let loaded: { default?: unknown };
+  try {
+    loaded = (await import(pathToFileURL(moduleFile).href)) as { default?: unknown };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${file}: ${(error as Error).message}`);
+  }
+  if (loaded.default === undefined) throw new ConfigError(`${file} has no default export; end it with export default defineConfig({...})`);
+  return validateConfig(loaded.default, file);
+}

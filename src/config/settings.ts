@@ -1,0 +1,18 @@
+// The resolved settings one build runs with: config file values, then flags, then defaults, with every
+// folder made absolute. Rules read these; nothing else in the engine reads the config or argv directly.
+
+export interface Settings {
+  /** Folder the config lives in (or the current folder without one); relative config paths start here. */
+  readonly projectDir: string;
+  /** Where new images arrive. */
+  readonly incoming: string;
+  /** Where nodes write their outputs (toasty's out_todo), per item. */
+  readonly work: string;
+  /** Build state: the node records and the file-hash memo. */
+  readonly cache: string;
+  /** The data repository folder (`--local`). */
+  readonly local: string;
+  readonly publishUrlPrefix: string;
+  readonly folderName: string;
+  readonly folderThumbnailUrl: string;
+}

@@ -1,0 +1,214 @@
+// Rules → the DAG of nodes. Pure expansion: lists folders, reads no file contents.
+import path from 'node:path';
+import type { Settings } from '../config/settings.js';
+import { sanitizeItemId } from './item-id.js';
+import { compilePattern, globPattern } from './pattern.js';
+import { type NodeIdentity, type Params, type Rule, RuleError } from './rule.js';
+
+export interface NodeInput {
+  readonly name: string;
+  readonly path: string;
+  readonly optional: boolean;
+}
+
+export interface NodeOutput {
+  readonly name: string;
+  /** Absolute path in the work area. */
+  readonly path: string;
+  /** Relative to the work folder, forward slashes, without a trailing slash. */
+  readonly relative: string;
+  readonly folder: boolean;
+}
+
+export interface BuildNode {
+  readonly id: string;
+  readonly rule: Rule;
+  readonly item: string;
+  readonly wildcards: Readonly<Record<string, string>>;
+  /** The file the node was made from (inherited along forEach chains). */
+  readonly file: string | undefined;
+  readonly inputs: readonly NodeInput[];
+  readonly outputs: readonly NodeOutput[];
+  readonly upstream: readonly BuildNode[];
+  readonly params: Params;
+  readonly aggregate: boolean;
+}
+
+export interface BuildGraph {
+  /** Every node, upstream before downstream. */
+  readonly nodes: readonly BuildNode[];
+  readonly byRule: ReadonlyMap<string, readonly BuildNode[]>;
+  readonly rules: readonly Rule[];
+}
+
+/** Rules in an order where every rule comes after the rules it depends on. */
+function orderRules(rules: readonly Rule[]): Rule[] {
+  const byName = new Map<string, Rule>();
+  for (const rule of rules) {
+    if (byName.has(rule.name)) throw new RuleError(`two rules are named ${JSON.stringify(rule.name)}`);
+    byName.set(rule.name, rule);
+  }
+  const ordered: Rule[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (rule: Rule, chain: string[]): void => {
+    const seen = state.get(rule.name);
+    if (seen === 'done') return;
+    if (seen === 'visiting') throw new RuleError(`rules depend on each other in a cycle: ${[...chain, rule.name].join(' → ')}`);
+    state.set(rule.name, 'visiting');
+    for (const name of dependenciesOf(rule)) {
+      const dependency = byName.get(name);
+      if (!dependency) {
+        throw new RuleError(`rule ${rule.name} depends on ${JSON.stringify(name)}, which no rule defines (rules: ${[...byName.keys()].join(', ')})`);
+      }
+      visit(dependency, [...chain, rule.name]);
+    }
+    state.set(rule.name, 'done');
+    ordered.push(rule);
+  };
+  for (const rule of rules) visit(rule, []);
+  return ordered;
+}
+
+function dependenciesOf(rule: Rule): string[] {
+  const names = [...(rule.after ?? [])];
+  if (typeof rule.forEach === 'string') names.unshift(rule.forEach);
+  if (rule.aggregate !== undefined) names.unshift(rule.aggregate);
+  return names;
+}
+
+function resolveParams(rule: Rule, settings: Settings, overrides: Readonly<Record<string, Params>>): Params {
+  const base = typeof rule.params === 'function' ? rule.params(settings) : (rule.params ?? {});
+  const override = overrides[rule.name] ?? {};
+  for (const key of Object.keys(override)) {
+    if (!(key in base)) {
+      throw new RuleError(`params.${rule.name}.${key} is set, but rule ${rule.name} has no parameter ${key} (it has: ${Object.keys(base).join(', ') || 'none'})`);
+    }
+  }
+  return { ...base, ...override };
+}
+
+function sourceFolder(source: string | undefined, settings: Settings): string {
+  if (source === undefined || source === 'incoming') return settings.incoming;
+  if (source === 'work') return settings.work;
+  return path.resolve(settings.projectDir, source);
+}
+
+interface Seed {
+  item: string;
+  wildcards: Record<string, string>;
+  file?: string;
+  upstream: BuildNode[];
+}
+
+export function buildGraph(
+  rules: readonly Rule[],
+  settings: Settings,
+  paramOverrides: Readonly<Record<string, Params>> = {},
+): BuildGraph {
+  const ordered = orderRules(rules);
+  for (const name of Object.keys(paramOverrides)) {
+    if (!ordered.some((r) => r.name === name)) throw new RuleError(`params.${name} is set, but no rule is named ${name}`);
+  }
+  const byRule = new Map<string, BuildNode[]>();
+  const nodes: BuildNode[] = [];
+  const outputOwners = new Map<string, string>();
+  const workRoot = path.resolve(settings.work);
+
+  for (const rule of ordered) {
+    const params = resolveParams(rule, settings, paramOverrides);
+    const seeds = seedsOf(rule, settings, byRule);
+    const ruleNodes: BuildNode[] = [];
+    const items = new Map<string, string>();
+    for (const seed of seeds) {
+      const id = seed.item === '' ? rule.name : `${rule.name}:${seed.item}`;
+      const clash = items.get(id);
+      if (clash !== undefined) {
+        throw new RuleError(`${clash} and ${seed.file ?? id} both become item ${JSON.stringify(seed.item)} of rule ${rule.name}; rename one of them`);
+      }
+      items.set(id, seed.file ?? id);
+      const identity: NodeIdentity = { item: seed.item, wildcards: seed.wildcards, settings, ...(seed.file ? { file: seed.file } : {}) };
+      const upstream = [...seed.upstream];
+      for (const name of rule.after ?? []) {
+        const partner = byRule.get(name)?.find((n) => n.item === seed.item);
+        if (!partner) throw new RuleError(`rule ${rule.name} needs ${name} for item ${JSON.stringify(seed.item)}, but ${name} has no node for it`);
+        if (!upstream.includes(partner)) upstream.push(partner);
+      }
+      const inputs = Object.entries(rule.inputs?.(identity) ?? {}).map(([name, spec]) =>
+        typeof spec === 'string'
+          ? { name, path: path.resolve(settings.projectDir, spec), optional: false }
+          : { name, path: path.resolve(settings.projectDir, spec.path), optional: true },
+      );
+      const outputs = Object.entries(rule.outputs?.(identity) ?? {}).map(([name, spec]) => {
+        const folder = spec.endsWith('/');
+        const absolute = path.resolve(workRoot, spec);
+        if (path.isAbsolute(spec) || !absolute.startsWith(workRoot + path.sep)) {
+          throw new RuleError(`rule ${rule.name}: output ${name} (${spec}) must be a path inside the work folder`);
+        }
+        const relative = path.relative(workRoot, absolute).split(path.sep).join('/');
+        const owner = outputOwners.get(relative);
+        if (owner) throw new RuleError(`${owner} and ${id} both write ${relative}`);
+        outputOwners.set(relative, id);
+        return { name, path: absolute, relative, folder };
+      });
+      const node: BuildNode = {
+        id,
+        rule,
+        item: seed.item,
+        wildcards: seed.wildcards,
+        file: seed.file,
+        inputs,
+        outputs,
+        upstream,
+        params,
+        aggregate: rule.aggregate !== undefined,
+      };
+      ruleNodes.push(node);
+      nodes.push(node);
+    }
+    byRule.set(rule.name, ruleNodes);
+  }
+  return { nodes, byRule, rules: ordered };
+}
+
+function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, readonly BuildNode[]>): Seed[] {
+  const source = rule.forEach;
+  if (rule.aggregate !== undefined) {
+    return [{ item: '', wildcards: {}, upstream: [...(byRule.get(rule.aggregate) ?? [])] }];
+  }
+  if (source === undefined) return [{ item: '', wildcards: {}, upstream: [] }];
+  if (typeof source === 'string') {
+    return (byRule.get(source) ?? []).map((n) => ({ item: n.item, wildcards: n.wildcards, upstream: [n], ...(n.file ? { file: n.file } : {}) }));
+  }
+  const folder = sourceFolder(source.in, settings);
+  const pattern = compilePattern(source.files);
+  return globPattern(folder, pattern).map((match) => {
+    const file = path.join(folder, match.relative);
+    const raw = match.wildcards['id'] ?? Object.values(match.wildcards).join('-');
+    let item: string;
+    try {
+      item = sanitizeItemId(raw);
+    } catch (error) {
+      throw new RuleError(`${file}: ${(error as Error).message}`);
+    }
+    return { item, wildcards: { ...match.wildcards, ...(match.wildcards['id'] !== undefined ? { id: item } : {}) }, file, upstream: [] };
+  });
+}
+
+/** The nodes needed for `targets` (rule names or 'all'): the targets' nodes and everything upstream of them. */
+export function selectTargets(graph: BuildGraph, targets: readonly string[]): BuildNode[] {
+  if (targets.length === 0 || targets.includes('all')) return [...graph.nodes];
+  const wanted = new Set<BuildNode>();
+  const add = (node: BuildNode): void => {
+    if (wanted.has(node)) return;
+    wanted.add(node);
+    node.upstream.forEach(add);
+  };
+  for (const target of targets) {
+    const ruleNodes = graph.byRule.get(target);
+    if (!ruleNodes) {
+      throw new RuleError(`unknown target ${JSON.stringify(target)}: use 'all' or a rule name (${graph.rules.map((r) => r.name).join(', ')})`);
+    }
+    ruleNodes.forEach(add);
+  }
+  return graph.nodes.filter((n) => wanted.has(n));
+}

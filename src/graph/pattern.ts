@@ -1,0 +1,90 @@
+// File patterns with named wildcards: `{id}.{ext:jpg|jpeg|png}` or `raw/{night}/{id}.fits`.
+// `{name}` matches one or more characters within a path segment; `{name:a|b}` matches one of the listed
+// alternatives (case-insensitive); `*` matches anything within a segment without naming it.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface FilePattern {
+  readonly source: string;
+  readonly wildcards: readonly string[];
+  /** Number of directory levels below the root the pattern reaches into. */
+  readonly depth: number;
+  readonly regex: RegExp;
+}
+
+export interface PatternMatch {
+  /** Path relative to the pattern's root, with forward slashes. */
+  readonly relative: string;
+  readonly wildcards: Readonly<Record<string, string>>;
+}
+
+export class PatternError extends Error {
+  override readonly name = 'PatternError';
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export function compilePattern(source: string): FilePattern {
+  if (source.startsWith('/') || source.split('/').includes('..')) {
+    throw new PatternError(`pattern ${JSON.stringify(source)} must be relative and stay inside its folder`);
+  }
+  const wildcards: string[] = [];
+  let regex = '^';
+  let at = 0;
+  for (const m of source.matchAll(/\{([A-Za-z_]\w*)(?::([^}]*))?\}|\*/g)) {
+    regex += escapeRegExp(source.slice(at, m.index)).replace(/\*/g, '');
+    at = m.index + m[0].length;
+    if (m[0] === '*') {
+      regex += '[^/]*';
+      continue;
+    }
+    const name = m[1] ?? '';
+    if (wildcards.includes(name)) throw new PatternError(`pattern ${source} names {${name}} twice`);
+    wildcards.push(name);
+    const choices = m[2];
+    regex += choices === undefined ? `(?<${name}>[^/]+?)` : `(?<${name}>${choices.split('|').map(escapeRegExp).join('|')})`;
+  }
+  regex += escapeRegExp(source.slice(at)) + '$';
+  return { source, wildcards, depth: source.split('/').length - 1, regex: new RegExp(regex, 'i') };
+}
+
+export function matchPattern(pattern: FilePattern, relative: string): PatternMatch | undefined {
+  const m = pattern.regex.exec(relative);
+  if (!m) return undefined;
+  const wildcards: Record<string, string> = {};
+  for (const name of pattern.wildcards) wildcards[name] = m.groups?.[name] ?? '';
+  return { relative, wildcards };
+}
+
+/**
+ * Every regular file under `root` that matches, sorted by path. A missing root matches nothing. Hidden
+ * files and in-progress downloads (`.part`, `.tmp`) are never matched: a file still being written must not
+ * be picked up half-way.
+ */
+export function globPattern(root: string, pattern: FilePattern): PatternMatch[] {
+  const matches: PatternMatch[] = [];
+  const walk = (dir: string, prefix: string, depth: number): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (entry.name.startsWith('.') || /\.(part|tmp)$/i.test(entry.name)) continue;
+      const relative = prefix + entry.name;
+      if (depth > 0) {
+        if (entry.isDirectory()) walk(path.join(dir, entry.name), `${relative}/`, depth - 1);
+        continue;
+      }
+      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      const match = matchPattern(pattern, relative);
+      if (match) matches.push(match);
+    }
+  };
+  walk(root, '', pattern.depth);
+  return matches.sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0));
+}

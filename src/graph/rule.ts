@@ -1,0 +1,138 @@
+// The rule API: what a user (or a built-in rule in rules/) declares. A rule expands into nodes: one per
+// matching file (`forEach: { files }`), one per node of another rule (`forEach: 'rule'`), one aggregate node
+// over all nodes of another rule (`aggregate: 'rule'`), or a single node (neither).
+import type { Repository } from '../repo/repository.js';
+import type { Settings } from '../config/settings.js';
+
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
+export type Params = { readonly [key: string]: Json };
+
+/** Files in a folder: `in` is `'incoming'` (the default), `'work'`, or a folder relative to the project. */
+export interface FileSource {
+  readonly files: string;
+  readonly in?: string;
+}
+
+/** What a node is made from, as the input and output templates see it. */
+export interface NodeIdentity {
+  /** `{id}` of the node's files (sanitised), or its other wildcards joined; '' for aggregate/single nodes. */
+  readonly item: string;
+  readonly wildcards: Readonly<Record<string, string>>;
+  /** The matched file, absolute, for nodes made from files. */
+  readonly file?: string;
+  readonly settings: Settings;
+}
+
+/** An input file that may legitimately be absent (a sidecar); its absence is part of the node's key. */
+export interface OptionalInput {
+  readonly path: string;
+  readonly optional: true;
+}
+
+export type InputSpec = string | OptionalInput;
+
+export function optionalInput(path: string): OptionalInput {
+  return { path, optional: true };
+}
+
+/** One file an upstream node produced, as downstream nodes (and publishing) see it. */
+export interface BuiltFile {
+  /** Absolute path in the work area. */
+  readonly path: string;
+  /** Path relative to the output it belongs to ('' when the output is a single file). */
+  readonly relative: string;
+  readonly size: number;
+  readonly hash: string;
+}
+
+export interface UpstreamView {
+  readonly id: string;
+  readonly rule: string;
+  readonly item: string;
+  readonly key: string;
+  /** Output name → absolute path in the work area. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Output name → the files it holds (a folder output holds many). */
+  readonly files: Readonly<Record<string, readonly BuiltFile[]>>;
+}
+
+export interface RunContext<P extends Params = Params> {
+  readonly id: string;
+  readonly rule: string;
+  readonly item: string;
+  readonly key: string;
+  readonly wildcards: Readonly<Record<string, string>>;
+  /** Input name → absolute path (undefined for an optional input that is absent). */
+  readonly inputs: Readonly<Record<string, string | undefined>>;
+  /** Output name → absolute path to write to. These are staging paths: the engine moves them into place. */
+  readonly outputs: Readonly<Record<string, string>>;
+  readonly params: P;
+  readonly settings: Settings;
+  readonly repository: Repository;
+  /** Upstream nodes of the named rule (all of them for an aggregate node). */
+  upstream(rule: string): UpstreamView[];
+  /** A progress step (tom_education's status): shown on the terminal and in events. */
+  status(step: string): void;
+  log(message: string): void;
+  warn(message: string): void;
+  readonly signal: AbortSignal;
+}
+
+export interface CheckContext {
+  readonly id: string;
+  readonly item: string;
+  readonly key: string;
+  readonly settings: Settings;
+  readonly repository: Repository;
+}
+
+export interface RuleDefinition<P extends Params = Params> {
+  readonly name: string;
+  /** Bump when the rule's code changes what it writes: every node of the rule reruns. */
+  readonly version: number | string;
+  readonly description?: string;
+  readonly forEach?: FileSource | string;
+  readonly aggregate?: string;
+  /** Other rules this one needs, joined on the same item (their outputs are ready when this node runs). */
+  readonly after?: readonly string[];
+  readonly inputs?: (node: NodeIdentity) => Readonly<Record<string, InputSpec>>;
+  /** Output name → path relative to the work folder; a trailing '/' makes it a folder output. */
+  readonly outputs?: (node: NodeIdentity) => Readonly<Record<string, string>>;
+  /** Parameters that determine the outputs; config `params.<rule>` overrides them. */
+  readonly params?: P | ((settings: Settings) => P);
+  /** Versions of the programs that make the bytes (e.g. sharp and libvips); part of the key. */
+  readonly tools?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
+  /** State outside the work area (a repository): return why the node is stale, or undefined if done. */
+  readonly check?: (ctx: CheckContext) => Promise<string | undefined> | string | undefined;
+  /** The work, in-process. */
+  readonly run?: (ctx: RunContext<P>) => Promise<void> | void;
+  /** Or: a program to run, as an argument vector (each element is passed as one argument, never re-split). */
+  readonly command?: (ctx: RunContext<P>) => readonly string[];
+}
+
+export type Rule = RuleDefinition<Params> & { readonly __rule: true };
+
+export class RuleError extends Error {
+  override readonly name = 'RuleError';
+}
+
+const RULE_NAME = /^[a-z][a-z0-9-]*$/;
+const RESERVED_TARGETS = new Set(['all', 'help']);
+
+/** Declare a rule. Checks its shape at once, so a mistake is reported where the rule is written. */
+export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rule {
+  const where = `rule ${JSON.stringify(definition.name)}`;
+  if (!RULE_NAME.test(definition.name) || RESERVED_TARGETS.has(definition.name)) {
+    throw new RuleError(`${where}: a rule name is lower-case letters, digits and dashes, and not 'all' or 'help'`);
+  }
+  if (definition.forEach !== undefined && definition.aggregate !== undefined) {
+    throw new RuleError(`${where}: give forEach or aggregate, not both`);
+  }
+  if ((definition.run === undefined) === (definition.command === undefined)) {
+    throw new RuleError(`${where}: give exactly one of run (a function) or command (an argument vector)`);
+  }
+  if (typeof definition.version !== 'number' && typeof definition.version !== 'string') {
+    throw new RuleError(`${where}: version must be a number or a string`);
+  }
+  return { ...(definition as unknown as RuleDefinition<Params>), __rule: true };
+}

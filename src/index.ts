@@ -1,0 +1,24 @@
+// imgbuild's public API: what pipeline.config.ts and user rules import from 'imgbuild'.
+export { defineRule, optionalInput, RuleError } from './graph/rule.js';
+export type {
+  BuiltFile,
+  CheckContext,
+  FileSource,
+  InputSpec,
+  Json,
+  NodeIdentity,
+  Params,
+  Rule,
+  RuleDefinition,
+  RunContext,
+  UpstreamView,
+} from './graph/rule.js';
+export { defineConfig, ConfigError } from './config/pipeline-config.js';
+export type { PipelineConfig } from './config/pipeline-config.js';
+export type { Settings } from './config/settings.js';
+export { build } from './run/build.js';
+export type { BuildRequest, BuildResult } from './run/build.js';
+export type { BuildEvent, BuildSummary, PlannedRun } from './run/events.js';
+export type { Repository } from './repo/repository.js';
+export { LocalRepository } from './repo/local-repository.js';
+export { wwtStudyRules, place, tiles, thumbnail, wtml, publish, rootIndex, IMAGE_FILES } from '../rules/index.js';

@@ -1,0 +1,88 @@
+// A data repository in a local folder (toasty's `--local`). Writes go to a temporary name beside the
+// target and are renamed into place, so a reader (a web server in front of the folder) never sees half a file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+
+let counter = 0;
+
+export class LocalRepository implements Repository {
+  readonly description: string;
+
+  constructor(readonly root: string) {
+    this.description = `local folder ${root}`;
+  }
+
+  private resolve(relative: string): string {
+    assertRepositoryPath(relative);
+    return path.join(this.root, ...relative.split('/'));
+  }
+
+  async get(relative: string): Promise<Buffer | undefined> {
+    try {
+      return await fs.promises.readFile(this.resolve(relative));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') return undefined;
+      throw error;
+    }
+  }
+
+  private temporaryFor(target: string): string {
+    return `${target}.imgbuild-${process.pid}-${++counter}.tmp`;
+  }
+
+  async put(relative: string, body: Buffer, _options: PutOptions): Promise<void> {
+    const target = this.resolve(relative);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const temporary = this.temporaryFor(target);
+    await fs.promises.writeFile(temporary, body);
+    await fs.promises.rename(temporary, target);
+  }
+
+  async putFile(relative: string, file: string, _options: PutOptions): Promise<void> {
+    const target = this.resolve(relative);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    const temporary = this.temporaryFor(target);
+    // A copy, not a hard link: the work area may be rebuilt while the repository is being served.
+    // COPYFILE_FICLONE makes it a cheap reflink on filesystems that support one.
+    await fs.promises.copyFile(file, temporary, fs.constants.COPYFILE_FICLONE);
+    await fs.promises.rename(temporary, target);
+  }
+
+  async *list(prefix: string): AsyncIterable<RepositoryEntry> {
+    const start = prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, ''));
+    const walk = async function* (dir: string, relative: string): AsyncIterable<RepositoryEntry> {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        if (entry.name.endsWith('.tmp')) continue;
+        const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        if (entry.isDirectory()) yield* walk(path.join(dir, entry.name), child);
+        else if (entry.isFile()) yield { path: child, size: (await fs.promises.stat(path.join(dir, entry.name))).size };
+      }
+    };
+    yield* walk(start, prefix.replace(/\/$/, ''));
+  }
+
+  async folders(prefix: string): Promise<string[]> {
+    const dir = prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, ''));
+    try {
+      const entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+
+  async delete(relative: string): Promise<void> {
+    await fs.promises.rm(this.resolve(relative), { force: true });
+  }
+}

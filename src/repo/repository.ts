@@ -1,0 +1,61 @@
+// The data repository contract: where published data sets live (a local folder, Azure Blob Storage, S3).
+// Paths are relative, '/'-separated, never starting with '/' and never containing '..'. Every adapter must
+// make `put` atomic for readers: an object is either absent, the old version, or the whole new version.
+
+export interface RepositoryEntry {
+  readonly path: string;
+  readonly size: number;
+}
+
+export interface PutOptions {
+  readonly contentType: string;
+  readonly cacheControl?: string;
+}
+
+export interface Repository {
+  /** Where it is, for messages. Never contains a secret. */
+  readonly description: string;
+  /** The object's bytes, or undefined if there is none. */
+  get(path: string): Promise<Buffer | undefined>;
+  /** Store bytes, replacing what was there. */
+  put(path: string, body: Buffer, options: PutOptions): Promise<void>;
+  /** Store a local file, replacing what was there; adapters may stream it. */
+  putFile(path: string, file: string, options: PutOptions): Promise<void>;
+  /** Every object under `prefix` (use '' for all), in no particular order. */
+  list(prefix: string): AsyncIterable<RepositoryEntry>;
+  /** Names of the folders directly under `prefix` ('' for the root): the data sets of a repository. */
+  folders(prefix: string): Promise<string[]>;
+  delete(path: string): Promise<void>;
+}
+
+export class RepositoryPathError extends Error {
+  override readonly name = 'RepositoryPathError';
+}
+
+/** Throws unless `path` is a safe relative repository path. */
+export function assertRepositoryPath(path: string): void {
+  if (path === '' || path.startsWith('/') || path.includes('\\') || path.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+    throw new RepositoryPathError(`unsafe repository path ${JSON.stringify(path)}`);
+  }
+}
+
+/** Content-Type by extension, for the files a WWT data set holds. */
+export function contentTypeOf(path: string): string {
+  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
+  switch (ext) {
+    case 'png':
+      return 'image/png';
+    case 'jpg':
+    case 'jpeg':
+      return 'image/jpeg';
+    case 'wtml':
+    case 'xml':
+      return 'text/xml';
+    case 'json':
+      return 'application/json';
+    case 'fits':
+      return 'application/fits';
+    default:
+      return 'application/octet-stream';
+  }
+}

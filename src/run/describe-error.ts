@@ -1,0 +1,10 @@
+// One place that turns whatever a rule threw into the one-line message a user reads.
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && (error as NodeJS.ErrnoException).path) return `file not found: ${(error as NodeJS.ErrnoException).path}`;
+    return error.message.split('\n')[0]?.trim() || error.name;
+  }
+  return String(error);
+}

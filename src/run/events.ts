@@ -1,0 +1,38 @@
+// Everything the scheduler does is told as a typed event. The terminal progress, the --json report and a
+// future web page are only consumers of this stream.
+
+export interface NodeRef {
+  readonly id: string;
+  readonly rule: string;
+  readonly item: string;
+}
+
+export interface PlannedRun extends NodeRef {
+  /** Machine-readable reason kind (see StaleReason). */
+  readonly reason: string;
+  /** The same reason in words. */
+  readonly why: string;
+}
+
+export type BuildEvent =
+  | { readonly type: 'plan'; readonly dryRun: boolean; readonly total: number; readonly fresh: number; readonly run: readonly PlannedRun[] }
+  | { readonly type: 'node-start'; readonly node: PlannedRun }
+  | { readonly type: 'node-status'; readonly node: NodeRef; readonly step: string }
+  | { readonly type: 'node-log'; readonly node: NodeRef; readonly level: 'info' | 'warn'; readonly message: string }
+  | { readonly type: 'node-done'; readonly node: PlannedRun; readonly ms: number }
+  | { readonly type: 'node-failed'; readonly node: PlannedRun; readonly error: string; readonly ms: number }
+  | { readonly type: 'node-blocked'; readonly node: PlannedRun; readonly cause: string }
+  | { readonly type: 'finish'; readonly summary: BuildSummary };
+
+export interface BuildSummary {
+  readonly dryRun: boolean;
+  readonly fresh: number;
+  readonly ran: readonly PlannedRun[];
+  readonly failed: ReadonlyArray<PlannedRun & { readonly error: string }>;
+  /** Nodes that did not run because something they need failed, or because the build stopped. */
+  readonly blocked: ReadonlyArray<PlannedRun & { readonly cause: string }>;
+  readonly warnings: ReadonlyArray<{ readonly id: string; readonly message: string }>;
+  readonly ms: number;
+}
+
+export type EventSink = (event: BuildEvent) => void;

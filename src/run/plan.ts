@@ -1,0 +1,163 @@
+// Which nodes are stale, and why. The dry run prints this plan; the real run executes exactly this plan,
+// so the two cannot disagree.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BuildState, NodeRecord } from '../cache/build-state.js';
+import { type FileHasher, hashFileContents, type Digest } from '../cache/file-hasher.js';
+import { keyParts, nodeKey, type KeyParts, type NodeKey } from '../cache/node-key.js';
+import type { BuildNode } from '../graph/build-graph.js';
+import type { CheckContext, Json, Rule } from '../graph/rule.js';
+import type { StaleReason } from './stale-reason.js';
+
+export interface PlannedNode {
+  readonly node: BuildNode;
+  readonly key: NodeKey;
+  readonly parts: KeyParts;
+  /** Undefined when the node is up to date. */
+  readonly reason: StaleReason | undefined;
+}
+
+export interface Plan {
+  readonly nodes: readonly PlannedNode[];
+  readonly byId: ReadonlyMap<string, PlannedNode>;
+}
+
+export type CheckContextFactory = (planned: { node: BuildNode; key: NodeKey }) => CheckContext;
+
+/** How many external checks (repository lookups) run at once. */
+const CHECK_CONCURRENCY = 16;
+
+export function toolVersions(rule: Rule, memo: Map<Rule, Readonly<Record<string, string>>>): Readonly<Record<string, string>> {
+  let tools = memo.get(rule);
+  if (!tools) {
+    tools = typeof rule.tools === 'function' ? rule.tools() : (rule.tools ?? {});
+    memo.set(rule, tools);
+  }
+  return tools;
+}
+
+export function computeKey(
+  node: BuildNode,
+  hasher: FileHasher,
+  upstreamKeys: ReadonlyArray<readonly [string, string]>,
+  toolMemo: Map<Rule, Readonly<Record<string, string>>>,
+): { key: NodeKey; parts: KeyParts; digests: Map<string, Digest | undefined> } {
+  const digests = new Map<string, Digest | undefined>();
+  for (const input of node.inputs) digests.set(input.name, hasher.hash(input.path));
+  const parts = keyParts(node.rule.version, node.params as Json, toolVersions(node.rule, toolMemo), [...digests], upstreamKeys);
+  return { key: nodeKey(node.rule.name, parts), parts, digests };
+}
+
+export async function planBuild(
+  nodes: readonly BuildNode[],
+  state: BuildState,
+  hasher: FileHasher,
+  checkContext: CheckContextFactory,
+  display: (file: string) => string,
+): Promise<Plan> {
+  const byId = new Map<string, PlannedNode>();
+  const planned: PlannedNode[] = [];
+  const toolMemo = new Map<Rule, Readonly<Record<string, string>>>();
+  const toCheck: number[] = [];
+
+  for (const node of nodes) {
+    const upstreamKeys = node.upstream.map((u) => [u.id, byId.get(u.id)?.key ?? ''] as const);
+    const { key, parts, digests } = computeKey(node, hasher, upstreamKeys, toolMemo);
+    let reason: StaleReason | undefined;
+    const missing = node.inputs.find((i) => !i.optional && digests.get(i.name) === undefined);
+    if (missing) {
+      reason = { kind: 'input-missing', name: missing.name, path: display(missing.path) };
+    } else {
+      const record = state.nodes.get(node.id);
+      reason = record === undefined ? { kind: 'never-built' } : explainKeyChange(node, record, key, parts, byId, display);
+      if (reason === undefined && record !== undefined) reason = checkOutputs(node, record, state, display);
+    }
+    const entry: PlannedNode = { node, key, parts, reason };
+    if (reason === undefined && node.rule.check) toCheck.push(planned.length);
+    planned.push(entry);
+    byId.set(node.id, entry);
+  }
+
+  // External state (the repository) is asked only about nodes that are otherwise up to date, concurrently.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < toCheck.length) {
+      const index = toCheck[next++]!;
+      const entry = planned[index]!;
+      const detail = await entry.node.rule.check!(checkContext(entry));
+      if (detail !== undefined) {
+        planned[index] = { ...entry, reason: { kind: 'external', detail } };
+        byId.set(entry.node.id, planned[index]!);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, toCheck.length) }, worker));
+  return { nodes: planned, byId };
+}
+
+function explainKeyChange(
+  node: BuildNode,
+  record: NodeRecord,
+  key: NodeKey,
+  parts: KeyParts,
+  byId: ReadonlyMap<string, PlannedNode>,
+  display: (file: string) => string,
+): StaleReason | undefined {
+  if (record.key === key) return undefined;
+  const before = record.parts;
+  if (before.version !== parts.version) return { kind: 'rule-version-changed', from: before.version, to: parts.version };
+  for (const input of node.inputs) {
+    const was = before.inputs[input.name];
+    const now = parts.inputs[input.name];
+    if (was === now) continue;
+    if (was === undefined || was === null) return { kind: 'input-added', name: input.name, path: display(input.path) };
+    if (now === null) return { kind: 'input-removed', name: input.name };
+    return { kind: 'input-changed', name: input.name, path: display(input.path) };
+  }
+  if (before.params !== parts.params) return { kind: 'params-changed', names: changedNames(before.params, parts.params) };
+  if (before.tools !== parts.tools) return { kind: 'tools-changed', names: changedNames(before.tools, parts.tools) };
+  if (before.upstream !== parts.upstream) {
+    const ids = node.upstream.filter((u) => byId.get(u.id)?.reason !== undefined).map((u) => u.id);
+    return { kind: 'upstream-changed', ids: ids.length > 0 ? ids : node.upstream.map((u) => u.id) };
+  }
+  return { kind: 'never-built' }; // only a key format change gets here
+}
+
+function changedNames(beforeJson: string, afterJson: string): string[] {
+  const before = JSON.parse(beforeJson) as Record<string, unknown>;
+  const after = JSON.parse(afterJson) as Record<string, unknown>;
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((n) => JSON.stringify(before[n]) !== JSON.stringify(after[n]));
+}
+
+/**
+ * A node is fresh only if every output it recorded is still there with the same contents. Size and mtime
+ * settle it without reading; a touched file is hashed, and if its bytes are unchanged the record is
+ * refreshed so the next run does not hash it again.
+ */
+function checkOutputs(node: BuildNode, record: NodeRecord, state: BuildState, display: (file: string) => string): StaleReason | undefined {
+  const recordedNames = new Set(record.outputs.map((o) => o[0]));
+  for (const output of node.outputs) {
+    if (!recordedNames.has(output.name)) return { kind: 'output-missing', path: display(output.path) };
+  }
+  const base = new Map(node.outputs.map((o) => [o.name, o.path]));
+  let refreshed: NodeRecord | undefined;
+  for (let i = 0; i < record.outputs.length; i++) {
+    const [name, relative, size, mtimeMs, hash] = record.outputs[i]!;
+    const root = base.get(name);
+    if (root === undefined) return { kind: 'output-missing', path: name };
+    const file = relative === '' ? root : path.join(root, relative);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      return { kind: 'output-missing', path: display(file) };
+    }
+    if (stat.size === size && stat.mtimeMs === mtimeMs) continue;
+    if (stat.size !== size || !stat.isFile() || hashFileContents(file) !== hash) return { kind: 'output-modified', path: display(file) };
+    refreshed ??= { ...record, outputs: record.outputs.slice() };
+    refreshed.outputs[i] = [name, relative, size, stat.mtimeMs, hash];
+  }
+  if (refreshed) state.refresh(node.id, refreshed);
+  return undefined;
+}

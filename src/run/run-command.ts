@@ -1,0 +1,17 @@
+// Rules that wrap an external program: the argument vector goes through zx, which quotes every element,
+// so a file name with spaces or quotes is one argument and never shell syntax.
+import type { RunContext } from '../graph/rule.js';
+
+const OUTPUT_TAIL = 2000;
+
+export async function runCommand(argv: readonly string[], ctx: RunContext): Promise<void> {
+  if (argv.length === 0) throw new Error('the rule returned an empty command');
+  const { $ } = await import('zx');
+  const shell = $({ quiet: true, nothrow: true, signal: ctx.signal, cwd: ctx.settings.projectDir });
+  const result = await shell`${argv}`;
+  for (const line of result.stdout.split('\n')) if (line.trim() !== '') ctx.log(line);
+  if (result.exitCode !== 0) {
+    const tail = result.stderr.trim().slice(-OUTPUT_TAIL).split('\n').pop() ?? '';
+    throw new Error(`${argv[0]} exited with code ${result.exitCode}${tail ? `: ${tail}` : ''}`);
+  }
+}

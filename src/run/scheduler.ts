@@ -1,0 +1,206 @@
+// Runs a plan's stale nodes in dependency order, `jobs` at a time, and tells everything as events.
+import type { BuildState, NodeRecord } from '../cache/build-state.js';
+import { nodeKey, upstreamDigest } from '../cache/node-key.js';
+import type { BuildNode } from '../graph/build-graph.js';
+import type { BuiltFile, RunContext, UpstreamView } from '../graph/rule.js';
+import type { Repository } from '../repo/repository.js';
+import type { Settings } from '../config/settings.js';
+import type { BuildSummary, EventSink, PlannedRun } from './events.js';
+import type { Plan, PlannedNode } from './plan.js';
+import { describeReason } from './stale-reason.js';
+import { commitStaging, createStaging, describeStagedOutputs, discardStaging } from './staging.js';
+import { runCommand } from './run-command.js';
+import { describeError } from './describe-error.js';
+import path from 'node:path';
+
+export interface ScheduleOptions {
+  readonly jobs: number;
+  readonly keepGoing: boolean;
+  readonly dryRun: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface ScheduleDeps {
+  readonly state: BuildState;
+  readonly settings: Settings;
+  readonly repository: Repository;
+  readonly emit: EventSink;
+}
+
+export function plannedRun(entry: PlannedNode): PlannedRun {
+  const reason = entry.reason ?? { kind: 'never-built' as const };
+  return { id: entry.node.id, rule: entry.node.rule.name, item: entry.node.item, reason: reason.kind, why: describeReason(reason) };
+}
+
+type Outcome = 'done' | 'failed' | 'blocked';
+
+export async function runPlan(plan: Plan, options: ScheduleOptions, deps: ScheduleDeps): Promise<BuildSummary> {
+  const started = Date.now();
+  const stale = plan.nodes.filter((p) => p.reason !== undefined);
+  const runs = new Map(stale.map((p) => [p.node.id, plannedRun(p)]));
+  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh: plan.nodes.length - stale.length, run: [...runs.values()] });
+
+  const ran: PlannedRun[] = [];
+  const failed: Array<PlannedRun & { error: string }> = [];
+  const blocked: Array<PlannedRun & { cause: string }> = [];
+  const warnings: Array<{ id: string; message: string }> = [];
+  const finish = (): BuildSummary => {
+    const summary: BuildSummary = { dryRun: options.dryRun, fresh: plan.nodes.length - stale.length, ran, failed, blocked, warnings, ms: Date.now() - started };
+    deps.emit({ type: 'finish', summary });
+    return summary;
+  };
+  if (options.dryRun) return finish();
+
+  const outcome = new Map<string, Outcome>();
+  const keys = new Map(plan.nodes.map((p) => [p.node.id, p.key as string]));
+  const pending = new Set(stale);
+  const running = new Set<Promise<void>>();
+  let stopping = false;
+
+  const block = (entry: PlannedNode, cause: string): void => {
+    pending.delete(entry);
+    outcome.set(entry.node.id, 'blocked');
+    const run = runs.get(entry.node.id)!;
+    blocked.push({ ...run, cause });
+    deps.emit({ type: 'node-blocked', node: run, cause });
+  };
+
+  /** A node can start once every upstream node that had to run has finished. */
+  const readiness = (entry: PlannedNode): 'wait' | 'go' | string => {
+    let failedUpstream: string | undefined;
+    for (const up of entry.node.upstream) {
+      if (!runs.has(up.id)) continue;
+      const result = outcome.get(up.id);
+      if (result === undefined) return 'wait';
+      if (result !== 'done') failedUpstream ??= up.id;
+    }
+    if (failedUpstream === undefined) return 'go';
+    // An aggregate (the root index) still serves everything else: it runs over the upstream that succeeded.
+    return entry.node.aggregate && options.keepGoing ? 'go' : `${failedUpstream} did not complete`;
+  };
+
+  const launch = (entry: PlannedNode): void => {
+    pending.delete(entry);
+    const run = runs.get(entry.node.id)!;
+    const promise = executeNode(entry, run, keys, outcome, options, deps, warnings).then((error) => {
+      running.delete(promise);
+      if (error === undefined) {
+        outcome.set(entry.node.id, 'done');
+        ran.push(run);
+      } else {
+        outcome.set(entry.node.id, 'failed');
+        failed.push({ ...run, error });
+        if (!options.keepGoing) stopping = true;
+      }
+    });
+    running.add(promise);
+  };
+
+  for (;;) {
+    if (options.signal?.aborted) stopping = true;
+    let progressed = true;
+    while (progressed) {
+      progressed = false;
+      for (const entry of [...pending]) {
+        if (stopping) break;
+        if (running.size >= options.jobs) break;
+        const ready = readiness(entry);
+        if (ready === 'wait') continue;
+        if (ready === 'go') launch(entry);
+        else block(entry, ready);
+        progressed = true;
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running);
+  }
+  for (const entry of [...pending]) {
+    block(entry, options.signal?.aborted ? 'the build was interrupted' : 'the build stopped after a failure (use --keep-going to build everything else)');
+  }
+  return finish();
+}
+
+async function executeNode(
+  entry: PlannedNode,
+  run: PlannedRun,
+  keys: Map<string, string>,
+  outcome: ReadonlyMap<string, Outcome>,
+  options: ScheduleOptions,
+  deps: ScheduleDeps,
+  warnings: Array<{ id: string; message: string }>,
+): Promise<string | undefined> {
+  const started = Date.now();
+  const { node } = entry;
+  const ref = { id: node.id, rule: node.rule.name, item: node.item };
+  deps.emit({ type: 'node-start', node: run });
+  let key = entry.key;
+  let parts = entry.parts;
+  let upstreamNodes: readonly BuildNode[] = node.upstream;
+  if (node.aggregate && node.upstream.some((u) => outcome.get(u.id) === 'failed' || outcome.get(u.id) === 'blocked')) {
+    // Key the aggregate on what it really covers, so the next run redoes it once the failures are fixed.
+    upstreamNodes = node.upstream.filter((u) => outcome.get(u.id) !== 'failed' && outcome.get(u.id) !== 'blocked');
+    parts = { ...entry.parts, upstream: upstreamDigest(upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const)) };
+    key = nodeKey(node.rule.name, parts);
+  }
+  const staging = createStaging(deps.settings.work, node.id, node.outputs);
+  const inputs: Record<string, string | undefined> = {};
+  for (const input of node.inputs) inputs[input.name] = entry.parts.inputs[input.name] === null ? undefined : input.path;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  options.signal?.addEventListener('abort', onAbort);
+  const ctx: RunContext = {
+    id: node.id,
+    rule: node.rule.name,
+    item: node.item,
+    key,
+    wildcards: node.wildcards,
+    inputs,
+    outputs: staging.paths,
+    params: node.params,
+    settings: deps.settings,
+    repository: deps.repository,
+    upstream: (rule) => upstreamNodes.filter((u) => u.rule.name === rule).map((u) => upstreamView(u, deps.state, keys)),
+    status: (step) => deps.emit({ type: 'node-status', node: ref, step }),
+    log: (message) => deps.emit({ type: 'node-log', node: ref, level: 'info', message }),
+    warn: (message) => {
+      warnings.push({ id: node.id, message });
+      deps.emit({ type: 'node-log', node: ref, level: 'warn', message });
+    },
+    signal: controller.signal,
+  };
+  try {
+    if (node.rule.run) await node.rule.run(ctx);
+    else await runCommand(node.rule.command!(ctx), ctx);
+    const outputs = describeStagedOutputs(staging, node.outputs);
+    commitStaging(staging, node.outputs);
+    const record: NodeRecord = { key, parts, outputs, builtAt: new Date().toISOString() };
+    deps.state.record(node.id, record);
+    keys.set(node.id, key);
+    deps.emit({ type: 'node-done', node: run, ms: Date.now() - started });
+    return undefined;
+  } catch (error) {
+    discardStaging(staging);
+    const file = node.inputs.find((i) => !i.optional)?.path;
+    const message = `${node.id}: ${describeError(error)}${file ? ` [input: ${path.relative(deps.settings.projectDir, file) || file}]` : ''}`;
+    deps.emit({ type: 'node-failed', node: run, error: message, ms: Date.now() - started });
+    return message;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function upstreamView(node: BuildNode, state: BuildState, keys: ReadonlyMap<string, string>): UpstreamView {
+  const record = state.nodes.get(node.id);
+  const outputs: Record<string, string> = {};
+  const files: Record<string, BuiltFile[]> = {};
+  for (const output of node.outputs) {
+    outputs[output.name] = output.path;
+    files[output.name] = [];
+  }
+  for (const [name, relative, size, , hash] of record?.outputs ?? []) {
+    const root = outputs[name];
+    if (root === undefined) continue;
+    files[name]!.push({ path: relative === '' ? root : path.join(root, relative), relative, size, hash });
+  }
+  return { id: node.id, rule: node.rule.name, item: node.item, key: keys.get(node.id) ?? record?.key ?? '', outputs, files };
+}

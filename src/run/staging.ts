@@ -1,0 +1,96 @@
+// Outputs are written to a staging folder inside the work folder (same filesystem, so rename is atomic) and
+// moved into place only after the node succeeded. A crash at any moment leaves either the old outputs or
+// the new ones in place, and the node is recorded as done only after the move, so nothing half-written can
+// ever count as done.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { OutputFileRecord } from '../cache/build-state.js';
+import { hashFileContents } from '../cache/file-hasher.js';
+import type { NodeOutput } from '../graph/build-graph.js';
+
+export const STAGING_FOLDER = '.staging';
+
+let counter = 0;
+
+export interface Staging {
+  readonly dir: string;
+  /** Output name → where the rule writes it. */
+  readonly paths: Record<string, string>;
+}
+
+/** Remove what crashed runs left behind. Call only while holding the cache lock. */
+export function clearStaging(work: string): void {
+  fs.rmSync(path.join(work, STAGING_FOLDER), { recursive: true, force: true });
+}
+
+export function createStaging(work: string, nodeId: string, outputs: readonly NodeOutput[]): Staging {
+  const dir = path.join(work, STAGING_FOLDER, `${nodeId.replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}-${++counter}`);
+  const paths: Record<string, string> = {};
+  for (const output of outputs) {
+    const staged = path.join(dir, output.relative);
+    fs.mkdirSync(output.folder ? staged : path.dirname(staged), { recursive: true });
+    paths[output.name] = staged;
+  }
+  return { dir, paths };
+}
+
+function walkFiles(root: string, relative: string, into: string[]): void {
+  for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true })) {
+    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    if (entry.isDirectory()) walkFiles(root, child, into);
+    else if (entry.isFile()) into.push(child);
+  }
+}
+
+/** Hash what the rule wrote; throws naming the output the rule failed to write. */
+export function describeStagedOutputs(staging: Staging, outputs: readonly NodeOutput[]): OutputFileRecord[] {
+  const records: OutputFileRecord[] = [];
+  for (const output of outputs) {
+    const staged = staging.paths[output.name]!;
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(staged);
+    } catch {
+      throw new Error(`the rule did not write its output ${output.name} (${output.relative})`);
+    }
+    if (output.folder !== stat.isDirectory()) {
+      throw new Error(`output ${output.name} (${output.relative}) should be a ${output.folder ? 'folder' : 'file'}`);
+    }
+    const files: string[] = [];
+    if (output.folder) walkFiles(staged, '', files);
+    else files.push('');
+    for (const relative of files.sort()) {
+      const file = relative === '' ? staged : path.join(staged, relative);
+      const fileStat = fs.statSync(file);
+      records.push([output.name, relative, fileStat.size, fileStat.mtimeMs, hashFileContents(file)]);
+    }
+  }
+  return records;
+}
+
+/** Move staged outputs over the old ones. A folder output is swapped whole. */
+export function commitStaging(staging: Staging, outputs: readonly NodeOutput[]): void {
+  for (const output of outputs) {
+    const staged = staging.paths[output.name]!;
+    fs.mkdirSync(path.dirname(output.path), { recursive: true });
+    if (output.folder) {
+      const old = `${output.path}.old-${process.pid}-${++counter}`;
+      let moved = false;
+      try {
+        fs.renameSync(output.path, old);
+        moved = true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+      fs.renameSync(staged, output.path);
+      if (moved) fs.rmSync(old, { recursive: true, force: true });
+    } else {
+      fs.renameSync(staged, output.path);
+    }
+  }
+  fs.rmSync(staging.dir, { recursive: true, force: true });
+}
+
+export function discardStaging(staging: Staging): void {
+  fs.rmSync(staging.dir, { recursive: true, force: true });
+}

@@ -1,0 +1,53 @@
+// Why a node runs: ninja's `-d explain`, as data. The plan, the terminal, --json and a future web page all
+// take the reason from here, so a dry run and a real run explain themselves with the same words.
+
+export type StaleReason =
+  | { readonly kind: 'never-built' }
+  | { readonly kind: 'rule-version-changed'; readonly from: string; readonly to: string }
+  | { readonly kind: 'params-changed'; readonly names: readonly string[] }
+  | { readonly kind: 'tools-changed'; readonly names: readonly string[] }
+  | { readonly kind: 'input-changed'; readonly name: string; readonly path: string }
+  | { readonly kind: 'input-added'; readonly name: string; readonly path: string }
+  | { readonly kind: 'input-removed'; readonly name: string }
+  | { readonly kind: 'input-missing'; readonly name: string; readonly path: string }
+  | { readonly kind: 'upstream-changed'; readonly ids: readonly string[] }
+  | { readonly kind: 'output-missing'; readonly path: string }
+  | { readonly kind: 'output-modified'; readonly path: string }
+  | { readonly kind: 'external'; readonly detail: string };
+
+export function describeReason(reason: StaleReason): string {
+  switch (reason.kind) {
+    case 'never-built':
+      return 'never built';
+    case 'rule-version-changed':
+      return `rule version changed (${reason.from} → ${reason.to})`;
+    case 'params-changed':
+      return `parameter changed: ${reason.names.join(', ')}`;
+    case 'tools-changed':
+      return `tool version changed: ${reason.names.join(', ')}`;
+    case 'input-changed':
+      return `input changed: ${reason.name} (${reason.path})`;
+    case 'input-added':
+      return `input appeared: ${reason.name} (${reason.path})`;
+    case 'input-removed':
+      return `input went away: ${reason.name}`;
+    case 'input-missing':
+      return `input missing: ${reason.name} (${reason.path})`;
+    case 'upstream-changed': {
+      const shown = reason.ids.slice(0, 3).join(', ');
+      return `upstream changed: ${shown}${reason.ids.length > 3 ? ` and ${reason.ids.length - 3} more` : ''}`;
+    }
+    case 'output-missing':
+      return `output missing: ${reason.path}`;
+    case 'output-modified':
+      return `output modified: ${reason.path}`;
+    case 'external':
+      return reason.detail;
+    default:
+      return assertNever(reason);
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value ${JSON.stringify(value)}`);
+}

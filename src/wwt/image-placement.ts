@@ -1,0 +1,92 @@
+// Where an image goes on the sky, from the first source that has it (toasty's order): an AVM packet in the
+// image's XMP, then a FITS-WCS sidecar `<name>.wcs.fits` (astrometry.net style, pixel (1, 1) at the top
+// left). No source: the image is still tiled and its WTML says it has no placement.
+import fs from 'node:fs';
+import path from 'node:path';
+import { avmToWcs, ASPECT_TOLERANCE, type ImageMetadata, parseAvm } from './avm.js';
+import { parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
+import { loadSharp, readableImageError } from './sharp-loader.js';
+import { studyPlacement, type StudyPlacement } from './study-placement.js';
+import { assertTileable, determinant, flipRows, rescale, type Wcs, WcsError } from './wcs.js';
+
+export interface PlacementRecord {
+  readonly width: number;
+  readonly height: number;
+  readonly source: 'avm' | 'wcs-sidecar' | 'none';
+  /** Top-down WCS of the image as tiled (after any flip), positive parity. */
+  readonly wcs?: Wcs;
+  /** The tiler must flip the rows (the file is stored mirrored relative to the sky). */
+  readonly flipRows: boolean;
+  readonly study?: StudyPlacement;
+  readonly metadata: ImageMetadata;
+  readonly warnings: readonly string[];
+}
+
+export class PlacementError extends Error {
+  override readonly name = 'PlacementError';
+}
+
+/** Read a `.wcs.fits` sidecar and fit it to a `width`×`height` image. */
+export function sidecarWcs(file: string, width: number, height: number): Wcs {
+  const header = parseFitsHeader(fs.readFileSync(file));
+  let wcs = wcsFromFitsHeader(header);
+  const solvedWidth = header.get('IMAGEW');
+  const solvedHeight = header.get('IMAGEH');
+  if (typeof solvedWidth === 'number' && typeof solvedHeight === 'number' && (solvedWidth !== width || solvedHeight !== height)) {
+    if (Math.abs(width / height / (solvedWidth / solvedHeight) - 1) > ASPECT_TOLERANCE) {
+      throw new WcsError(
+        `it was solved on a ${solvedWidth}×${solvedHeight} image but this one is ${width}×${height}, a different aspect ratio: re-solve this image`,
+      );
+    }
+    wcs = rescale(wcs, width / solvedWidth);
+  }
+  return wcs;
+}
+
+export async function placeImage(image: string, sidecar: string | undefined): Promise<PlacementRecord> {
+  const sharp = await loadSharp();
+  let info: { width?: number | undefined; height?: number | undefined; xmp?: Buffer | undefined };
+  try {
+    info = await sharp(image).metadata();
+  } catch (error) {
+    throw readableImageError(image, error);
+  }
+  const { width, height } = info;
+  if (!width || !height) throw new PlacementError(`${path.basename(image)} has no pixel size; is it an image?`);
+  const warnings: string[] = [];
+  let avm;
+  if (info.xmp) {
+    try {
+      avm = parseAvm(info.xmp.toString('utf8'));
+    } catch (error) {
+      throw new PlacementError(`${path.basename(image)}: broken AVM packet: ${(error as Error).message}; fix or strip the XMP`);
+    }
+  }
+  warnings.push(...(avm?.warnings ?? []));
+  const metadata = avm?.metadata ?? {};
+
+  let wcs: Wcs | undefined;
+  let source: PlacementRecord['source'] = 'none';
+  try {
+    if (avm?.spatial) {
+      wcs = avmToWcs(avm.spatial, width, height);
+      source = 'avm';
+      if (sidecar) warnings.push(`${path.basename(sidecar)} is ignored: the image's own AVM placement comes first`);
+    } else if (sidecar) {
+      wcs = sidecarWcs(sidecar, width, height);
+      source = 'wcs-sidecar';
+    }
+    if (wcs) assertTileable(wcs);
+  } catch (error) {
+    const from = source === 'wcs-sidecar' || (!avm?.spatial && sidecar) ? path.basename(sidecar ?? '') : `${path.basename(image)} (AVM)`;
+    throw new PlacementError(`cannot place ${path.basename(image)} on the sky from ${from}: ${(error as Error).message}`);
+  }
+  if (!wcs) {
+    warnings.push(`${path.basename(image)} has no placement (no AVM packet, no ${path.parse(image).name}.wcs.fits): tiled, but WWT will not know where it is on the sky`);
+    return { width, height, source, flipRows: false, metadata, warnings };
+  }
+  // Tiles are always stored top-down with positive parity; a mirrored image is flipped before tiling.
+  const mirrored = determinant(wcs) < 0;
+  if (mirrored) wcs = flipRows(wcs, height);
+  return { width, height, source, wcs, flipRows: mirrored, study: studyPlacement(wcs, width, height), metadata, warnings };
+}

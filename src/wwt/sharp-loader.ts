@@ -1,0 +1,50 @@
+// sharp (libvips) is loaded only by nodes that make pixels: loading it costs tens of milliseconds, which a
+// no-op build must not pay. Its versions are read from package files, without loading the native module.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import type SharpType from 'sharp';
+
+type Sharp = typeof SharpType;
+let sharpModule: Promise<Sharp> | undefined;
+
+export function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then((m) => {
+    const sharp = m.default;
+    // Image nodes already run in parallel (-j); libvips' own threads per image stay at the core count.
+    sharp.cache(false);
+    return sharp;
+  });
+  return sharpModule;
+}
+
+let versions: Readonly<Record<string, string>> | undefined;
+
+/**
+ * The versions that decide the bytes sharp writes: sharp itself and the prebuilt libvips package it loads
+ * (`@img/sharp-libvips-<platform>`), read from package.json files without loading the native module.
+ */
+export function sharpVersions(): Readonly<Record<string, string>> {
+  if (!versions) {
+    const require = createRequire(import.meta.url);
+    const sharpDir = path.join(path.dirname(require.resolve('sharp')), '..');
+    const sharpVersion = (JSON.parse(fs.readFileSync(path.join(sharpDir, 'package.json'), 'utf8')) as { version: string }).version;
+    let libvips = 'system';
+    const scope = path.join(sharpDir, '..', '@img');
+    for (const name of fs.existsSync(scope) ? fs.readdirSync(scope).sort() : []) {
+      if (!name.startsWith('sharp-libvips-')) continue;
+      const manifest = JSON.parse(fs.readFileSync(path.join(scope, name, 'package.json'), 'utf8')) as { version: string };
+      libvips = `${name}@${manifest.version}`;
+    }
+    versions = { sharp: sharpVersion, libvips };
+  }
+  return versions;
+}
+
+/** The one message for an image libvips cannot read. */
+export function readableImageError(file: string, error: unknown): Error {
+  const detail = (error as Error)?.message?.split('\n')[0] ?? String(error);
+  return new Error(
+    `${path.basename(file)} is not a readable image (${detail}); replace it with a complete JPEG/PNG/TIFF or move it out of the incoming folder`,
+  );
+}

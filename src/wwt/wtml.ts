@@ -1,0 +1,138 @@
+// WTML documents (GUIDE §3): a per-image folder with one Place holding a tiled study, and the repository's
+// root index. Every text value is escaped exactly once, here, and nowhere else.
+import type { ImageMetadata } from './avm.js';
+import type { StudyPlacement } from './study-placement.js';
+import { TILE_URL_TEMPLATE } from './study-layout.js';
+
+export function escapeXml(text: string): string {
+  return text
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '') // not representable in XML 1.0
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+function attributes(values: ReadonlyArray<readonly [string, string | number]>): string {
+  return values.map(([name, value]) => `${name}="${escapeXml(typeof value === 'number' ? formatNumber(value) : value)}"`).join(' ');
+}
+
+/** Shortest round-trip form, as Python's repr writes floats (so values compare with toasty's to the bit). */
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`cannot write ${value} into WTML`);
+  return Object.is(value, -0) ? '0' : String(value);
+}
+
+export interface StudyWtmlInput {
+  /** The data set's name (AVM title, else the image id). */
+  readonly name: string;
+  readonly tileLevels: number;
+  /** Undefined: the image has no placement; toasty's defaults are written. */
+  readonly placement: StudyPlacement | undefined;
+  readonly metadata: ImageMetadata;
+  /** Folder name shown in WWT's explorer. */
+  readonly folderName: string;
+}
+
+/** Prefix for a data set's absolute URLs: publish_url_prefix + id + "/". */
+export function dataSetUrlPrefix(publishUrlPrefix: string, id: string): string {
+  return `${publishUrlPrefix.replace(/\/*$/, '/')}${encodeURIComponent(id)}/`;
+}
+
+/** A relative URL made absolute under `prefix`; absolute ones and protocol-relative ones are kept. */
+export function absolutize(url: string, prefix: string | undefined): string {
+  if (prefix === undefined || url === '' || /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('//') || url.startsWith('/')) return url;
+  return prefix + url;
+}
+
+function imageSetElement(input: StudyWtmlInput, urlPrefix: string | undefined): string {
+  const p = input.placement;
+  const values: Array<[string, string | number]> = [
+    ['BandPass', 'Visible'],
+    ['BaseDegreesPerTile', p?.baseDegreesPerTile ?? 1],
+    ['BaseTileLevel', 0],
+    ['BottomsUp', 'False'],
+    ['CenterX', p?.centerX ?? 0],
+    ['CenterY', p?.centerY ?? 0],
+    ['DataSetType', 'Sky'],
+    ['FileType', '.png'],
+    ['Name', input.name],
+  ];
+  // toasty leaves offsets out when they are zero.
+  if (p && p.offsetX !== 0) values.push(['OffsetX', p.offsetX]);
+  if (p && p.offsetY !== 0) values.push(['OffsetY', p.offsetY]);
+  values.push(
+    ['Projection', 'Tan'],
+    ['Rotation', p?.rotation ?? 0],
+    ['Sparse', 'True'],
+    ['TileLevels', input.tileLevels],
+    ['Url', absolutize(TILE_URL_TEMPLATE, urlPrefix)],
+    ['WidthFactor', 2],
+  );
+  const children = [
+    input.metadata.credit !== undefined ? `<Credits>${escapeXml(input.metadata.credit)}</Credits>` : '',
+    input.metadata.referenceUrl !== undefined ? `<CreditsUrl>${escapeXml(input.metadata.referenceUrl)}</CreditsUrl>` : '',
+    input.metadata.description !== undefined ? `<Description>${escapeXml(input.metadata.description)}</Description>` : '',
+    `<ThumbnailUrl>${escapeXml(absolutize('thumb.jpg', urlPrefix))}</ThumbnailUrl>`,
+  ].filter((c) => c !== '');
+  return `<ImageSet ${attributes(values)}>\n        ${children.join('\n        ')}\n      </ImageSet>`;
+}
+
+function placeElement(input: StudyWtmlInput, urlPrefix: string | undefined): string {
+  const p = input.placement;
+  const values: Array<[string, string | number]> = [
+    ['Angle', 0],
+    ['DataSetType', 'Sky'],
+    ['Dec', p?.placeDec ?? 0],
+    ['Name', input.name],
+    ['Opacity', 100],
+    ['RA', p?.placeRaHours ?? 0],
+    ['Rotation', 0],
+    ['Thumbnail', absolutize('thumb.jpg', urlPrefix)],
+    ['ZoomLevel', p?.zoomLevel ?? 1],
+  ];
+  return `<Place ${attributes(values)}>\n    <ForegroundImageSet>\n      ${imageSetElement(input, urlPrefix)}\n    </ForegroundImageSet>\n  </Place>`;
+}
+
+/** `index_rel.wtml` (urlPrefix undefined) or `index.wtml` (absolute URLs under urlPrefix). */
+export function studyWtml(input: StudyWtmlInput, urlPrefix: string | undefined): string {
+  const folder = attributes([
+    ['Browseable', 'True'],
+    ['Group', 'Explorer'],
+    ['Name', input.folderName],
+    ['Searchable', 'True'],
+  ]);
+  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder ${folder}>\n  ${placeElement(input, urlPrefix)}\n</Folder>\n`;
+}
+
+export interface RootIndexEntry {
+  /** The `<Place …>…</Place>` element of a published data set's index.wtml, verbatim. */
+  readonly placeXml: string;
+  /** ISO time it was published. */
+  readonly lastUpdated: string;
+}
+
+/** Namespace for the one attribute of ours in a root index; declared so the document stays well-formed. */
+const IMGBUILD_NS = 'https://github.com/imgbuild/imgbuild/wtml';
+
+/** The repository's root index.wtml: the first Place of every data set, newest first. */
+export function rootIndexWtml(folderName: string, folderThumbnailUrl: string, entries: readonly RootIndexEntry[]): string {
+  const ordered = [...entries].sort((a, b) => (a.lastUpdated < b.lastUpdated ? 1 : a.lastUpdated > b.lastUpdated ? -1 : 0));
+  const folder = attributes([
+    ['Browseable', 'True'],
+    ['Group', 'Explorer'],
+    ['Name', folderName],
+    ['Searchable', 'True'],
+    ['Thumbnail', folderThumbnailUrl],
+    ['Type', 'Sky'],
+  ]);
+  const places = ordered.map((e) => e.placeXml.replace(/^<Place\b/, `<Place X:LastUpdated="${escapeXml(e.lastUpdated)}"`));
+  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder xmlns:X="${IMGBUILD_NS}" ${folder}>\n  ${places.join('\n  ')}\n</Folder>\n`;
+}
+
+/** The first `<Place>…</Place>` of a WTML document, or undefined. */
+export function firstPlace(wtml: string): string | undefined {
+  const match = /<Place\b[\s\S]*?<\/Place>/.exec(wtml);
+  return match?.[0].replace(/\s+X:LastUpdated="[^"]*"/, '');
+}
