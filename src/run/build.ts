@@ -68,7 +68,10 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       { state, settings, repository, emit },
     );
     // A dry run changes nothing on disk, not even the hash memo: it may run beside a real build.
-    if (!dryRun) state.save(hasher.changed);
+    if (!dryRun) {
+      state.save(hasher.changed);
+      clearStaging(settings.work);
+    }
     return { summary, settings, hashedFiles: hasher.hashedFiles };
   } finally {
     release();

@@ -1,0 +1,86 @@
+// A throwaway project folder for CLI tests: real files, the real CLI in a child process.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures');
+const BIN = path.join(REPO_ROOT, 'bin', 'imgbuild.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface JsonRun {
+  id: string;
+  rule: string;
+  why: string;
+  reason: string;
+  error?: string;
+}
+
+export class TempProject {
+  readonly dir: string;
+
+  constructor(prefix = 'imgbuild-test-') {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  }
+
+  path(...parts: string[]): string {
+    return path.join(this.dir, ...parts);
+  }
+
+  write(relative: string, content: string | Buffer): void {
+    fs.mkdirSync(path.dirname(this.path(relative)), { recursive: true });
+    fs.writeFileSync(this.path(relative), content);
+  }
+
+  copyFixture(name: string, relative: string): void {
+    fs.mkdirSync(path.dirname(this.path(relative)), { recursive: true });
+    fs.copyFileSync(path.join(FIXTURES, name), this.path(relative));
+  }
+
+  cli(args: string[], env: Record<string, string> = {}): CliResult {
+    const result = spawnSync(process.execPath, [BIN, ...args], {
+      cwd: this.dir,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
+    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Run with --json; returns the parsed report (throws with the output if it is not JSON). */
+  json(args: string[]): { code: number; report: { run?: JsonRun[]; ran?: JsonRun[]; failed?: JsonRun[]; blocked?: JsonRun[]; fresh: number; warnings?: Array<{ id: string; message: string }> }; stderr: string } {
+    const result = this.cli([...args, '--json']);
+    try {
+      return { code: result.code, report: JSON.parse(result.stdout), stderr: result.stderr };
+    } catch {
+      throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+    }
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export const ids = (runs: JsonRun[] | undefined): string[] => (runs ?? []).map((r) => r.id).sort();
+
+/** Every file under `dir`, relative, sorted. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(d, e.name), r);
+      else out.push(r);
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir, '');
+  return out.sort();
+}
