@@ -1,0 +1,65 @@
+// A node's key: the hash of everything that determines its outputs. The key object is documented and its
+// fields are in a fixed order, so the same inputs give the same key on every machine:
+//
+//   [KEY_FORMAT, rule name, rule version, params, tools, inputs, upstream]
+//
+// params   canonical JSON of the rule's resolved parameters (object keys sorted)
+// tools    canonical JSON of the versions of the programs that make the bytes (sharp, libvips, ...)
+// inputs   [[input name, sha256 of contents or null when an optional input is absent], ...] by name
+// upstream sha256 over [[upstream node id, its key], ...] sorted by id
+//
+// Paths are deliberately not in the key: moving the incoming folder or renaming the work folder is cosmetic.
+import { type Digest, sha256 } from './file-hasher.js';
+import type { Json } from '../graph/rule.js';
+
+export type NodeKey = string & { readonly __nodeKey: true };
+
+const KEY_FORMAT = 'imgbuild-key-1';
+
+/** The parts of a key, kept in the build record so that a changed key can be explained. */
+export interface KeyParts {
+  readonly version: string;
+  readonly params: string;
+  readonly tools: string;
+  readonly inputs: Readonly<Record<string, string | null>>;
+  readonly upstream: string;
+}
+
+export function canonicalJson(value: Json | undefined): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  const object = value as { readonly [key: string]: Json };
+  return `{${Object.keys(object)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(object[k])}`)
+    .join(',')}}`;
+}
+
+export function upstreamDigest(upstream: ReadonlyArray<readonly [string, string]>): string {
+  const sorted = [...upstream].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return sha256(JSON.stringify(sorted));
+}
+
+export function keyParts(
+  version: number | string,
+  params: Json,
+  tools: Readonly<Record<string, string>>,
+  inputs: ReadonlyArray<readonly [string, Digest | undefined]>,
+  upstream: ReadonlyArray<readonly [string, string]>,
+): KeyParts {
+  const inputMap: Record<string, string | null> = {};
+  for (const [name, digest] of [...inputs].sort((a, b) => (a[0] < b[0] ? -1 : 1))) inputMap[name] = digest ?? null;
+  return {
+    version: String(version),
+    params: canonicalJson(params),
+    tools: canonicalJson(tools as Json),
+    inputs: inputMap,
+    upstream: upstreamDigest(upstream),
+  };
+}
+
+export function nodeKey(rule: string, parts: KeyParts): NodeKey {
+  return sha256(
+    JSON.stringify([KEY_FORMAT, rule, parts.version, parts.params, parts.tools, Object.entries(parts.inputs), parts.upstream]),
+  ) as string as NodeKey;
+}
