@@ -13,8 +13,12 @@ export type FileMemoEntry = [number, number, number, string, number];
 const RACY_WINDOW_MS = 2000;
 const CHUNK = 1 << 20;
 
+// crypto.hash (Node ≥ 20.12) is a one-shot digest about twice as fast as createHash for small inputs, which
+// matters when a no-op computes 10,000 keys.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string }).hash;
+
 export function sha256(data: string | Uint8Array): Digest {
-  return crypto.createHash('sha256').update(data).digest('hex') as Digest;
+  return (oneShot ? oneShot('sha256', data, 'hex') : crypto.createHash('sha256').update(data).digest('hex')) as Digest;
 }
 
 /** Hash a file in chunks, so a multi-gigabyte image never sits in memory whole. */
@@ -38,30 +42,36 @@ export class FileHasher {
   /** Files hashed (bytes read) during this process: what the no-op tests and benchmarks look at. */
   hashedFiles = 0;
   changed = false;
+  /** Answers already given in this run: rules that share an input (place, tiles, thumbnail) stat it once. */
+  private readonly seen = new Map<string, Digest | undefined>();
 
-  constructor(private readonly memo: Map<string, FileMemoEntry>) {}
+  constructor(private readonly memo: Record<string, FileMemoEntry>) {}
 
   /** The file's content hash, or undefined if it does not exist (or is not a regular file). */
   hash(file: string): Digest | undefined {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') {
-        if (this.memo.delete(file)) this.changed = true;
-        return undefined;
+    if (this.seen.has(file)) return this.seen.get(file);
+    const digest = this.hashUncached(file);
+    this.seen.set(file, digest);
+    return digest;
+  }
+
+  private hashUncached(file: string): Digest | undefined {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined || !stat.isFile()) {
+      if (this.memo[file] !== undefined) {
+        delete this.memo[file];
+        this.changed = true;
       }
-      throw error;
+      return undefined;
     }
-    if (!stat.isFile()) return undefined;
-    const known = this.memo.get(file);
+    const known = this.memo[file];
     if (known && known[0] === stat.size && known[1] === stat.mtimeMs && known[2] === stat.ino && known[4] === 0) {
       return known[3] as Digest;
     }
     const digest = hashFileContents(file);
     this.hashedFiles++;
     const racy = Date.now() - stat.mtimeMs < RACY_WINDOW_MS ? 1 : 0;
-    this.memo.set(file, [stat.size, stat.mtimeMs, stat.ino, digest, racy]);
+    this.memo[file] = [stat.size, stat.mtimeMs, stat.ino, digest, racy];
     this.changed = true;
     return digest;
   }

@@ -35,27 +35,34 @@ export function canonicalJson(value: Json | undefined): string {
     .join(',')}}`;
 }
 
+const NO_UPSTREAM = sha256('[]');
+
 export function upstreamDigest(upstream: ReadonlyArray<readonly [string, string]>): string {
+  if (upstream.length === 0) return NO_UPSTREAM;
   const sorted = [...upstream].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return sha256(JSON.stringify(sorted));
 }
 
+/** The parts every node of a rule shares; computed once per rule, not once per node. */
+export interface RuleKeyParts {
+  readonly version: string;
+  readonly params: string;
+  readonly tools: string;
+}
+
+export function ruleKeyParts(version: number | string, params: Json, tools: Readonly<Record<string, string>>): RuleKeyParts {
+  return { version: String(version), params: canonicalJson(params), tools: canonicalJson(tools as Json) };
+}
+
 export function keyParts(
-  version: number | string,
-  params: Json,
-  tools: Readonly<Record<string, string>>,
+  rule: RuleKeyParts,
   inputs: ReadonlyArray<readonly [string, Digest | undefined]>,
   upstream: ReadonlyArray<readonly [string, string]>,
 ): KeyParts {
   const inputMap: Record<string, string | null> = {};
-  for (const [name, digest] of [...inputs].sort((a, b) => (a[0] < b[0] ? -1 : 1))) inputMap[name] = digest ?? null;
-  return {
-    version: String(version),
-    params: canonicalJson(params),
-    tools: canonicalJson(tools as Json),
-    inputs: inputMap,
-    upstream: upstreamDigest(upstream),
-  };
+  const sorted = inputs.length > 1 ? [...inputs].sort((a, b) => (a[0] < b[0] ? -1 : 1)) : inputs;
+  for (const [name, digest] of sorted) inputMap[name] = digest ?? null;
+  return { version: rule.version, params: rule.params, tools: rule.tools, inputs: inputMap, upstream: upstreamDigest(upstream) };
 }
 
 export function nodeKey(rule: string, parts: KeyParts): NodeKey {

@@ -41,6 +41,22 @@ export interface BuildGraph {
   readonly rules: readonly Rule[];
 }
 
+/** `.`/`..` segments, doubled or back slashes: anything that needs path.resolve's full treatment. */
+const UNCLEAN_PATH = /(^|\/)\.{1,2}(\/|$)|\/\/|\\/;
+
+/**
+ * path.resolve(root, spec) for `root` already absolute and normalised. Clean specs (the usual case, and
+ * thousands per build) are joined by concatenation; anything else takes the exact slow path.
+ */
+function resolveUnder(root: string, spec: string): string {
+  if (path.sep === '/' && spec !== '' && !UNCLEAN_PATH.test(spec)) {
+    const trimmed = spec.endsWith('/') ? spec.slice(0, -1) : spec;
+    if (trimmed.startsWith('/')) return trimmed;
+    return root.endsWith('/') ? root + trimmed : `${root}/${trimmed}`;
+  }
+  return path.resolve(root, spec);
+}
+
 /** Rules in an order where every rule comes after the rules it depends on. */
 function orderRules(rules: readonly Rule[]): Rule[] {
   const byName = new Map<string, Rule>();
@@ -110,6 +126,8 @@ export function buildGraph(
     if (!ordered.some((r) => r.name === name)) throw new RuleError(`params.${name} is set, but no rule is named ${name}`);
   }
   const byRule = new Map<string, BuildNode[]>();
+  /** rule → item → node, for joining `after` rules on the item in O(1). */
+  const byItem = new Map<string, Map<string, BuildNode>>();
   const nodes: BuildNode[] = [];
   const outputOwners = new Map<string, string>();
   const workRoot = path.resolve(settings.work);
@@ -118,7 +136,9 @@ export function buildGraph(
     const params = resolveParams(rule, settings, paramOverrides);
     const seeds = seedsOf(rule, settings, byRule);
     const ruleNodes: BuildNode[] = [];
+    const ruleItems = new Map<string, BuildNode>();
     const items = new Map<string, string>();
+    const after = (rule.after ?? []).map((name) => [name, byItem.get(name)] as const);
     for (const seed of seeds) {
       const id = seed.item === '' ? rule.name : `${rule.name}:${seed.item}`;
       const clash = items.get(id);
@@ -126,25 +146,25 @@ export function buildGraph(
         throw new RuleError(`${clash} and ${seed.file ?? id} both become item ${JSON.stringify(seed.item)} of rule ${rule.name}; rename one of them`);
       }
       items.set(id, seed.file ?? id);
-      const identity: NodeIdentity = { item: seed.item, wildcards: seed.wildcards, settings, ...(seed.file ? { file: seed.file } : {}) };
-      const upstream = [...seed.upstream];
-      for (const name of rule.after ?? []) {
-        const partner = byRule.get(name)?.find((n) => n.item === seed.item);
+      const identity: NodeIdentity = seed.file ? { item: seed.item, wildcards: seed.wildcards, settings, file: seed.file } : { item: seed.item, wildcards: seed.wildcards, settings };
+      const upstream = after.length > 0 ? [...seed.upstream] : seed.upstream;
+      for (const [name, partners] of after) {
+        const partner = partners?.get(seed.item);
         if (!partner) throw new RuleError(`rule ${rule.name} needs ${name} for item ${JSON.stringify(seed.item)}, but ${name} has no node for it`);
         if (!upstream.includes(partner)) upstream.push(partner);
       }
       const inputs = Object.entries(rule.inputs?.(identity) ?? {}).map(([name, spec]) =>
         typeof spec === 'string'
-          ? { name, path: path.resolve(settings.projectDir, spec), optional: false }
-          : { name, path: path.resolve(settings.projectDir, spec.path), optional: true },
+          ? { name, path: resolveUnder(settings.projectDir, spec), optional: false }
+          : { name, path: resolveUnder(settings.projectDir, spec.path), optional: true },
       );
       const outputs = Object.entries(rule.outputs?.(identity) ?? {}).map(([name, spec]) => {
         const folder = spec.endsWith('/');
-        const absolute = path.resolve(workRoot, spec);
+        const absolute = resolveUnder(workRoot, spec);
         if (path.isAbsolute(spec) || !absolute.startsWith(workRoot + path.sep)) {
           throw new RuleError(`rule ${rule.name}: output ${name} (${spec}) must be a path inside the work folder`);
         }
-        const relative = path.relative(workRoot, absolute).split(path.sep).join('/');
+        const relative = absolute.slice(workRoot.length + 1).split(path.sep).join('/');
         const owner = outputOwners.get(relative);
         if (owner) throw new RuleError(`${owner} and ${id} both write ${relative}`);
         outputOwners.set(relative, id);
@@ -163,9 +183,11 @@ export function buildGraph(
         aggregate: rule.aggregate !== undefined,
       };
       ruleNodes.push(node);
+      ruleItems.set(node.item, node);
       nodes.push(node);
     }
     byRule.set(rule.name, ruleNodes);
+    byItem.set(rule.name, ruleItems);
   }
   return { nodes, byRule, rules: ordered };
 }
@@ -182,7 +204,7 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   const folder = sourceFolder(source.in, settings);
   const pattern = compilePattern(source.files);
   return globPattern(folder, pattern).map((match) => {
-    const file = path.join(folder, match.relative);
+    const file = resolveUnder(folder, match.relative);
     const raw = match.wildcards['id'] ?? Object.values(match.wildcards).join('-');
     let item: string;
     try {
@@ -190,7 +212,8 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
     } catch (error) {
       throw new RuleError(`${file}: ${(error as Error).message}`);
     }
-    return { item, wildcards: { ...match.wildcards, ...(match.wildcards['id'] !== undefined ? { id: item } : {}) }, file, upstream: [] };
+    if (match.wildcards['id'] !== undefined && item !== raw) match.wildcards['id'] = item;
+    return { item, wildcards: match.wildcards, file, upstream: [] };
   });
 }
 

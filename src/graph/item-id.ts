@@ -3,9 +3,11 @@
 // no leading dot, no control characters, a bounded length.
 
 const MAX_ID_LENGTH = 120;
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(?<![._-])$/;
 
 /** A filesystem- and URL-safe id from an arbitrary name; throws if nothing usable is left. */
 export function sanitizeItemId(raw: string): string {
+  if (raw.length <= MAX_ID_LENGTH && SAFE_ID.test(raw)) return raw; // the common case, without the slow path
   const safe = raw
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '') // drop combining accents: "Orión" → "Orion"

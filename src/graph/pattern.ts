@@ -15,7 +15,7 @@ export interface FilePattern {
 export interface PatternMatch {
   /** Path relative to the pattern's root, with forward slashes. */
   readonly relative: string;
-  readonly wildcards: Readonly<Record<string, string>>;
+  readonly wildcards: Record<string, string>;
 }
 
 export class PatternError extends Error {

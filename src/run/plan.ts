@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildState, NodeRecord } from '../cache/build-state.js';
 import { type FileHasher, hashFileContents, type Digest } from '../cache/file-hasher.js';
-import { keyParts, nodeKey, type KeyParts, type NodeKey } from '../cache/node-key.js';
+import { keyParts, nodeKey, ruleKeyParts, type KeyParts, type NodeKey, type RuleKeyParts } from '../cache/node-key.js';
 import type { BuildNode } from '../graph/build-graph.js';
 import type { CheckContext, Json, Rule } from '../graph/rule.js';
 import type { StaleReason } from './stale-reason.js';
@@ -27,24 +27,25 @@ export type CheckContextFactory = (planned: { node: BuildNode; key: NodeKey }) =
 /** How many external checks (repository lookups) run at once. */
 const CHECK_CONCURRENCY = 16;
 
-export function toolVersions(rule: Rule, memo: Map<Rule, Readonly<Record<string, string>>>): Readonly<Record<string, string>> {
-  let tools = memo.get(rule);
-  if (!tools) {
-    tools = typeof rule.tools === 'function' ? rule.tools() : (rule.tools ?? {});
-    memo.set(rule, tools);
+/** Per rule: its version, canonical params and tool versions, the same for all its nodes. */
+function rulePartsOf(node: BuildNode, memo: Map<Rule, RuleKeyParts>): RuleKeyParts {
+  let parts = memo.get(node.rule);
+  if (!parts) {
+    const tools = typeof node.rule.tools === 'function' ? node.rule.tools() : (node.rule.tools ?? {});
+    parts = ruleKeyParts(node.rule.version, node.params as Json, tools);
+    memo.set(node.rule, parts);
   }
-  return tools;
+  return parts;
 }
 
-export function computeKey(
+function computeKey(
   node: BuildNode,
   hasher: FileHasher,
   upstreamKeys: ReadonlyArray<readonly [string, string]>,
-  toolMemo: Map<Rule, Readonly<Record<string, string>>>,
-): { key: NodeKey; parts: KeyParts; digests: Map<string, Digest | undefined> } {
-  const digests = new Map<string, Digest | undefined>();
-  for (const input of node.inputs) digests.set(input.name, hasher.hash(input.path));
-  const parts = keyParts(node.rule.version, node.params as Json, toolVersions(node.rule, toolMemo), [...digests], upstreamKeys);
+  ruleMemo: Map<Rule, RuleKeyParts>,
+): { key: NodeKey; parts: KeyParts; digests: Array<readonly [string, Digest | undefined]> } {
+  const digests = node.inputs.map((input) => [input.name, hasher.hash(input.path)] as const);
+  const parts = keyParts(rulePartsOf(node, ruleMemo), digests, upstreamKeys);
   return { key: nodeKey(node.rule.name, parts), parts, digests };
 }
 
@@ -57,19 +58,24 @@ export async function planBuild(
 ): Promise<Plan> {
   const byId = new Map<string, PlannedNode>();
   const planned: PlannedNode[] = [];
-  const toolMemo = new Map<Rule, Readonly<Record<string, string>>>();
+  const ruleMemo = new Map<Rule, RuleKeyParts>();
   const toCheck: number[] = [];
 
   for (const node of nodes) {
     const upstreamKeys = node.upstream.map((u) => [u.id, byId.get(u.id)?.key ?? ''] as const);
-    const { key, parts, digests } = computeKey(node, hasher, upstreamKeys, toolMemo);
+    const { key, parts, digests } = computeKey(node, hasher, upstreamKeys, ruleMemo);
     let reason: StaleReason | undefined;
-    const missing = node.inputs.find((i) => !i.optional && digests.get(i.name) === undefined);
+    const missing = node.inputs.find((input, i) => !input.optional && digests[i]![1] === undefined);
     if (missing) {
       reason = { kind: 'input-missing', name: missing.name, path: display(missing.path) };
     } else {
-      const record = state.nodes.get(node.id);
-      reason = record === undefined ? { kind: 'never-built' } : explainKeyChange(node, record, key, parts, byId, display);
+      const record = state.get(node.id);
+      reason =
+        record === undefined
+          ? { kind: 'never-built' }
+          : record.key === key
+            ? undefined
+            : explainKeyChange(node, state.partsOf(node.id), parts, byId, display);
       if (reason === undefined && record !== undefined) reason = checkOutputs(node, record, state, display);
     }
     const entry: PlannedNode = { node, key, parts, reason };
@@ -95,16 +101,15 @@ export async function planBuild(
   return { nodes: planned, byId };
 }
 
+/** Why a node whose key changed must run: the first part of the key that differs. */
 function explainKeyChange(
   node: BuildNode,
-  record: NodeRecord,
-  key: NodeKey,
+  before: KeyParts | undefined,
   parts: KeyParts,
   byId: ReadonlyMap<string, PlannedNode>,
   display: (file: string) => string,
-): StaleReason | undefined {
-  if (record.key === key) return undefined;
-  const before = record.parts;
+): StaleReason {
+  if (before === undefined) return { kind: 'never-built' };
   if (before.version !== parts.version) return { kind: 'rule-version-changed', from: before.version, to: parts.version };
   for (const input of node.inputs) {
     const was = before.inputs[input.name];
@@ -136,23 +141,18 @@ function changedNames(beforeJson: string, afterJson: string): string[] {
  * refreshed so the next run does not hash it again.
  */
 function checkOutputs(node: BuildNode, record: NodeRecord, state: BuildState, display: (file: string) => string): StaleReason | undefined {
-  const recordedNames = new Set(record.outputs.map((o) => o[0]));
+  // Plain loops over the one or two outputs a node has: this runs once per node on every no-op.
   for (const output of node.outputs) {
-    if (!recordedNames.has(output.name)) return { kind: 'output-missing', path: display(output.path) };
+    if (!record.outputs.some((o) => o[0] === output.name)) return { kind: 'output-missing', path: display(output.path) };
   }
-  const base = new Map(node.outputs.map((o) => [o.name, o.path]));
   let refreshed: NodeRecord | undefined;
   for (let i = 0; i < record.outputs.length; i++) {
     const [name, relative, size, mtimeMs, hash] = record.outputs[i]!;
-    const root = base.get(name);
+    const root = node.outputs.find((o) => o.name === name)?.path;
     if (root === undefined) return { kind: 'output-missing', path: name };
     const file = relative === '' ? root : path.join(root, relative);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(file);
-    } catch {
-      return { kind: 'output-missing', path: display(file) };
-    }
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat === undefined) return { kind: 'output-missing', path: display(file) };
     if (stat.size === size && stat.mtimeMs === mtimeMs) continue;
     if (stat.size !== size || !stat.isFile() || hashFileContents(file) !== hash) return { kind: 'output-modified', path: display(file) };
     refreshed ??= { ...record, outputs: record.outputs.slice() };

@@ -1,5 +1,5 @@
 // Runs a plan's stale nodes in dependency order, `jobs` at a time, and tells everything as events.
-import type { BuildState, NodeRecord } from '../cache/build-state.js';
+import type { BuildState } from '../cache/build-state.js';
 import { nodeKey, upstreamDigest } from '../cache/node-key.js';
 import type { BuildNode } from '../graph/build-graph.js';
 import type { BuiltFile, RunContext, UpstreamView } from '../graph/rule.js';
@@ -173,7 +173,7 @@ async function executeNode(
     else await runCommand(node.rule.command!(ctx), ctx);
     const outputs = describeStagedOutputs(staging, node.outputs);
     commitStaging(staging, node.outputs);
-    const record: NodeRecord = { key, parts, outputs, builtAt: new Date().toISOString() };
+    const record = { key, parts, outputs, builtAt: new Date().toISOString() };
     deps.state.record(node.id, record);
     keys.set(node.id, key);
     deps.emit({ type: 'node-done', node: run, ms: Date.now() - started });
@@ -190,7 +190,7 @@ async function executeNode(
 }
 
 function upstreamView(node: BuildNode, state: BuildState, keys: ReadonlyMap<string, string>): UpstreamView {
-  const record = state.nodes.get(node.id);
+  const record = state.get(node.id);
   const outputs: Record<string, string> = {};
   const files: Record<string, BuiltFile[]> = {};
   for (const output of node.outputs) {
