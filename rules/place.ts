@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { defineRule, optionalInput } from '../src/graph/rule.js';
 import { placeImage } from '../src/wwt/image-placement.js';
 import { sharpVersions } from '../src/wwt/sharp-loader.js';
+import { repositorySkip } from './repository-skips.js';
 
 /** Image files a study can be made from. */
 export const IMAGE_FILES = '{id}.{ext:jpg|jpeg|png|tif|tiff}';
@@ -19,6 +20,7 @@ export default defineRule({
   }),
   outputs: (node) => ({ placement: `${node.item}/placement.json` }),
   tools: sharpVersions,
+  skip: repositorySkip,
   run: async (ctx) => {
     const placement = await placeImage(ctx.inputs['image']!, ctx.inputs['sidecar']);
     for (const warning of placement.warnings) ctx.warn(warning);

@@ -4,6 +4,7 @@
 import { defineRule } from '../src/graph/rule.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
 import { type FileToPublish, publishDataSet } from '../src/repo/publish-data-set.js';
+import { repositorySkip, reviewerRejection } from './repository-skips.js';
 
 export default defineRule({
   name: 'publish',
@@ -11,6 +12,8 @@ export default defineRule({
   description: 'upload each data set to the data repository, manifest last',
   forEach: 'place',
   after: ['tiles', 'thumbnail', 'wtml'],
+  publishes: true,
+  skip: async (ctx) => reviewerRejection(ctx) ?? (await repositorySkip(ctx)),
   check: async (ctx) => {
     const manifest = await readManifest(ctx.repository, ctx.item);
     if (manifest === undefined) return `not in the repository (${ctx.repository.description})`;

@@ -1,6 +1,7 @@
 // Rule `index`: the repository's root index.wtml, the first Place of every published data set, newest first.
 // It reads the repository, not the work folder, so it lists data sets published by earlier runs too.
-import { defineRule } from '../src/graph/rule.js';
+import { defineRule, type RunContext } from '../src/graph/rule.js';
+import { withRepositoryLock } from '../src/repo/repository-lock.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
 import { firstPlace, rootIndexWtml, type RootIndexEntry } from '../src/wwt/wtml.js';
 
@@ -9,20 +10,27 @@ export default defineRule({
   version: 1,
   description: "rebuild the repository's root index.wtml",
   aggregate: 'publish',
+  publishes: true,
   params: (settings) => ({ folderName: settings.folderName, folderThumbnailUrl: settings.folderThumbnailUrl }),
   check: async (ctx) => ((await ctx.repository.get('index.wtml')) === undefined ? 'the repository has no root index.wtml' : undefined),
-  run: async (ctx) => {
-    const entries: RootIndexEntry[] = [];
-    for (const id of await ctx.repository.folders('')) {
-      const wtml = await ctx.repository.get(`${id}/index.wtml`);
-      const place = wtml && firstPlace(wtml.toString('utf8'));
-      if (!place) continue;
-      const manifest = await readManifest(ctx.repository, id);
-      // A data set published by toasty has no manifest: it sorts as oldest.
-      entries.push({ placeXml: place, lastUpdated: manifest?.publishedAt ?? '' });
-    }
-    const xml = rootIndexWtml(String(ctx.params['folderName']), String(ctx.params['folderThumbnailUrl']), entries);
-    await ctx.repository.put('index.wtml', Buffer.from(xml), { contentType: 'text/xml', cacheControl: 'public, max-age=300' });
-    ctx.log(`indexed ${entries.length} data sets`);
-  },
+  // Serialised with other publishers' reindexes, and listing only once the lock is held, so the last index
+  // written includes every data set published before it started.
+  run: (ctx) => withRepositoryLock(ctx.repository, INDEX_LOCK, 'rebuilding the root index', () => reindex(ctx), { waitMs: 60_000 }),
 });
+
+const INDEX_LOCK = '.imgbuild-index-lock';
+
+async function reindex(ctx: RunContext): Promise<void> {
+  const entries: RootIndexEntry[] = [];
+  for (const id of await ctx.repository.folders('')) {
+    const wtml = await ctx.repository.get(`${id}/index.wtml`);
+    const place = wtml && firstPlace(wtml.toString('utf8'));
+    if (!place) continue;
+    const manifest = await readManifest(ctx.repository, id);
+    // A data set published by toasty has no manifest: it sorts as oldest.
+    entries.push({ placeXml: place, lastUpdated: manifest?.publishedAt ?? '' });
+  }
+  const xml = rootIndexWtml(String(ctx.params['folderName']), String(ctx.params['folderThumbnailUrl']), entries);
+  await ctx.repository.put('index.wtml', Buffer.from(xml), { contentType: 'text/xml', cacheControl: 'public, max-age=300' });
+  ctx.log(`indexed ${entries.length} data sets`);
+}

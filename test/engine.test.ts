@@ -195,7 +195,7 @@ test('bad configuration: one line naming the file and the fix, exit 2', () => {
   p.write('pipeline.config.ts', TEXT_PIPELINE());
   result = p.cli(['nosuchrule']);
   assert.is(result.code, 2);
-  assert.match(result.stderr, /unknown target "nosuchrule": use 'all' or a rule name \(upper, count, summary\)/);
+  assert.match(result.stderr, /unknown target "nosuchrule": use 'all', process, reindex or a rule name \(upper, count, summary\)/);
   result = p.cli(['all', '-j', 'lots']);
   assert.is(result.code, 2);
   assert.match(result.stderr, /-j\/--jobs takes a whole number/);

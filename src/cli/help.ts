@@ -8,7 +8,15 @@ The built-in rules: place, tiles, thumbnail, wtml, publish, index.
 
 Options:
   --config FILE               pipeline config (default: pipeline.config.ts, if present)
-  --local DIR                 the data repository folder
+  --local DIR                 the data repository: a local folder (default: repo), or
+  --azure-conn-env NAME       … Azure Blob Storage: NAME is the environment variable holding the
+                              connection string (never the string itself)
+  --azure-container C           with the container
+  --azure-path-prefix P         and an optional folder inside it
+  --s3-bucket B               … S3 (credentials from the AWS SDK's chain: environment, profile)
+  --s3-prefix P                 optional folder inside the bucket
+  --s3-endpoint URL             an S3-compatible server (path-style addressing)
+  --s3-region R                 region (default: AWS_REGION, else us-east-1)
   --incoming DIR              folder of images to process
   --work DIR                  folder for built outputs before publishing (default: work)
   --publish-url-prefix URL    URL the repository is served under (for index.wtml)

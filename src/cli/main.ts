@@ -8,6 +8,8 @@ import { CacheLockError } from '../cache/cache-lock.js';
 import { RuleError } from '../graph/rule.js';
 import { PatternError } from '../graph/pattern.js';
 import { build } from '../run/build.js';
+import { RepositorySpecError } from '../repo/repository-spec.js';
+import { redact } from '../repo/redact.js';
 import { wwtStudyRules } from '../../rules/index.js';
 import { HELP } from './help.js';
 import { jsonReporter, terminalReporter } from './reporters.js';
@@ -24,6 +26,13 @@ function parse(argv: string[]) {
       options: {
         config: { type: 'string' },
         local: { type: 'string' },
+        'azure-conn-env': { type: 'string' },
+        'azure-container': { type: 'string' },
+        'azure-path-prefix': { type: 'string' },
+        's3-bucket': { type: 'string' },
+        's3-prefix': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        's3-region': { type: 'string' },
         incoming: { type: 'string' },
         work: { type: 'string' },
         'publish-url-prefix': { type: 'string' },
@@ -88,6 +97,13 @@ export async function main(argv: string[]): Promise<number> {
       work: values.work,
       cache: values.cache,
       local: values.local,
+      azureConnEnv: values['azure-conn-env'],
+      azureContainer: values['azure-container'],
+      azurePathPrefix: values['azure-path-prefix'],
+      s3Bucket: values['s3-bucket'],
+      s3Prefix: values['s3-prefix'],
+      s3Endpoint: values['s3-endpoint'],
+      s3Region: values['s3-region'],
       publishUrlPrefix: values['publish-url-prefix'],
       jobs,
     },
@@ -104,10 +120,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Errors that are the user's to fix get one line and exit 2; anything else is a bug and keeps its stack. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof RuleError || error instanceof PatternError || error instanceof CacheLockError) {
-    process.stderr.write(`imgbuild: ${error.message}\n`);
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof RuleError || error instanceof PatternError || error instanceof CacheLockError || error instanceof RepositorySpecError) {
+    process.stderr.write(`imgbuild: ${redact(error.message)}\n`);
     return 2;
   }
-  process.stderr.write(`imgbuild: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  process.stderr.write(`imgbuild: ${redact((error as Error)?.stack ?? String(error))}\n`);
   return 70;
 }

@@ -10,9 +10,10 @@ const shortRun = (r: PlannedRun): { id: string; rule: string; why: string; reaso
 
 /** The --json contract: one object on stdout when the build ends. */
 export function jsonReport(summary: BuildSummary): object {
-  if (summary.dryRun) return { run: summary.ran.map(shortRun), fresh: summary.fresh };
+  if (summary.dryRun) return { run: summary.ran.map(shortRun), fresh: summary.fresh, skipped: summary.skipped.map(shortRun) };
   return {
     ran: summary.ran.map(shortRun),
+    skipped: summary.skipped.map(shortRun),
     failed: summary.failed.map((f) => ({ ...shortRun(f), error: f.error })),
     blocked: summary.blocked.map((b) => ({ ...shortRun(b), cause: b.cause })),
     fresh: summary.fresh,
@@ -66,6 +67,7 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           if (event.dryRun) {
             for (const r of event.run) out.write(`would run ${r.id}: ${r.why}\n`);
           }
+          for (const r of event.skipped) if (r.why.indexOf(' is skipped') < 0 || verbose) out.write(`skip ${r.id}: ${r.why}\n`);
           break;
         case 'node-start':
           active.set(event.node.id, '');

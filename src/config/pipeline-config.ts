@@ -10,6 +10,10 @@ export interface PipelineConfig {
   readonly cache?: string;
   /** The data repository folder, toasty's `--local` (default `repo`). */
   readonly local?: string;
+  /** The data repository in Azure Blob Storage instead (connEnv names the variable holding the connection string). */
+  readonly azure?: { readonly connEnv: string; readonly container: string; readonly pathPrefix?: string };
+  /** The data repository in S3 or an S3-compatible server instead (credentials from the AWS SDK's chain). */
+  readonly s3?: { readonly bucket: string; readonly prefix?: string; readonly endpoint?: string; readonly region?: string };
   /** publish_url_prefix: the URL the repository is served under; absolute URLs in index.wtml start with it. */
   readonly publishUrlPrefix?: string;
   /** folder_name: the root index's folder name. */
@@ -24,7 +28,7 @@ export interface PipelineConfig {
   readonly params?: Readonly<Record<string, Params>>;
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params']);
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -52,6 +56,20 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
         throw new ConfigError(`${file}: rules[${i}] is not a rule; create rules with defineRule({...})`);
       }
     });
+  }
+  const azure = record['azure'] as Record<string, unknown> | undefined;
+  if (azure !== undefined && (typeof azure !== 'object' || typeof azure['connEnv'] !== 'string' || typeof azure['container'] !== 'string')) {
+    throw new ConfigError(`${file}: azure must be { connEnv: 'NAME_OF_ENV_VARIABLE', container: 'name', pathPrefix?: 'folder' }`);
+  }
+  if (azure && typeof azure['connEnv'] === 'string' && /[;=]/.test(azure['connEnv'])) {
+    throw new ConfigError(`${file}: azure.connEnv is the NAME of an environment variable, not the connection string itself; never put secrets in the config`);
+  }
+  const s3 = record['s3'] as Record<string, unknown> | undefined;
+  if (s3 !== undefined && (typeof s3 !== 'object' || typeof s3['bucket'] !== 'string')) {
+    throw new ConfigError(`${file}: s3 must be { bucket: 'name', prefix?: 'folder', endpoint?: 'http://…', region?: 'us-east-1' }`);
+  }
+  if ([record['local'] !== undefined, azure !== undefined, s3 !== undefined].filter(Boolean).length > 1) {
+    throw new ConfigError(`${file}: give one of local, azure or s3`);
   }
   if (record['params'] !== undefined && (typeof record['params'] !== 'object' || record['params'] === null)) {
     throw new ConfigError(`${file}: params must be an object of rule name → parameters`);

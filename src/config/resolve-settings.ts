@@ -1,8 +1,11 @@
-// Config values, then command-line flags over them, then defaults: the Settings a build runs with.
+// Flags over the config file over the repository's toasty-pipeline-config.yaml over defaults: the Settings a
+// build runs with.
 import os from 'node:os';
 import path from 'node:path';
 import type { PipelineConfig } from './pipeline-config.js';
 import type { Settings } from './settings.js';
+import { normalizePrefix, type RepositorySpec, RepositorySpecError } from '../repo/repository-spec.js';
+import type { RepositoryDefaults } from './repository-config.js';
 
 /** Flags that override the config (paths relative to the current folder). */
 export interface SettingOverrides {
@@ -10,6 +13,13 @@ export interface SettingOverrides {
   readonly work?: string | undefined;
   readonly cache?: string | undefined;
   readonly local?: string | undefined;
+  readonly azureConnEnv?: string | undefined;
+  readonly azureContainer?: string | undefined;
+  readonly azurePathPrefix?: string | undefined;
+  readonly s3Bucket?: string | undefined;
+  readonly s3Prefix?: string | undefined;
+  readonly s3Endpoint?: string | undefined;
+  readonly s3Region?: string | undefined;
   readonly publishUrlPrefix?: string | undefined;
   readonly jobs?: number | undefined;
 }
@@ -24,7 +34,40 @@ export const DEFAULTS = {
   publishUrlPrefix: '',
 } as const;
 
-export function resolveSettings(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): Settings {
+/** The repository the flags name, else the config's, else the default local folder. */
+export function resolveRepository(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): RepositorySpec {
+  const azureFlags = flags.azureConnEnv !== undefined || flags.azureContainer !== undefined || flags.azurePathPrefix !== undefined;
+  const s3Flags = flags.s3Bucket !== undefined || flags.s3Prefix !== undefined || flags.s3Endpoint !== undefined || flags.s3Region !== undefined;
+  const chosen = [flags.local !== undefined, azureFlags, s3Flags].filter(Boolean).length;
+  if (chosen > 1) throw new RepositorySpecError('give one data repository: --local, the --azure-* flags, or the --s3-* flags');
+  if (flags.local !== undefined) return { kind: 'local', dir: path.resolve(cwd, flags.local) };
+  if (azureFlags) {
+    if (!flags.azureConnEnv || !flags.azureContainer) {
+      throw new RepositorySpecError('an Azure repository needs both --azure-conn-env NAME (an environment variable holding the connection string) and --azure-container C');
+    }
+    return { kind: 'azure', connEnv: flags.azureConnEnv, container: flags.azureContainer, pathPrefix: normalizePrefix(flags.azurePathPrefix, '--azure-path-prefix') };
+  }
+  if (s3Flags) {
+    if (!flags.s3Bucket) throw new RepositorySpecError('an S3 repository needs --s3-bucket B');
+    return { kind: 's3', bucket: flags.s3Bucket, prefix: normalizePrefix(flags.s3Prefix, '--s3-prefix'), endpoint: flags.s3Endpoint, region: flags.s3Region };
+  }
+  if (config.azure) {
+    return { kind: 'azure', connEnv: config.azure.connEnv, container: config.azure.container, pathPrefix: normalizePrefix(config.azure.pathPrefix, 'azure.pathPrefix') };
+  }
+  if (config.s3) {
+    return { kind: 's3', bucket: config.s3.bucket, prefix: normalizePrefix(config.s3.prefix, 's3.prefix'), endpoint: config.s3.endpoint, region: config.s3.region };
+  }
+  return { kind: 'local', dir: path.resolve(projectDir, config.local ?? DEFAULTS.local) };
+}
+
+export function resolveSettings(
+  config: PipelineConfig,
+  projectDir: string,
+  flags: SettingOverrides,
+  cwd: string,
+  repository: RepositorySpec,
+  fromRepository: RepositoryDefaults = {},
+): Settings {
   const folder = (flag: string | undefined, value: string | undefined, fallback: string): string =>
     flag !== undefined ? path.resolve(cwd, flag) : path.resolve(projectDir, value ?? fallback);
   return {
@@ -32,10 +75,10 @@ export function resolveSettings(config: PipelineConfig, projectDir: string, flag
     incoming: folder(flags.incoming, config.incoming, DEFAULTS.incoming),
     work: folder(flags.work, config.work, DEFAULTS.work),
     cache: folder(flags.cache, config.cache, DEFAULTS.cache),
-    local: folder(flags.local, config.local, DEFAULTS.local),
-    publishUrlPrefix: flags.publishUrlPrefix ?? config.publishUrlPrefix ?? DEFAULTS.publishUrlPrefix,
-    folderName: config.folderName ?? DEFAULTS.folderName,
-    folderThumbnailUrl: config.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
+    repository,
+    publishUrlPrefix: flags.publishUrlPrefix ?? config.publishUrlPrefix ?? fromRepository.publishUrlPrefix ?? DEFAULTS.publishUrlPrefix,
+    folderName: config.folderName ?? fromRepository.folderName ?? DEFAULTS.folderName,
+    folderThumbnailUrl: config.folderThumbnailUrl ?? fromRepository.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
   };
 }
 

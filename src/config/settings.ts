@@ -1,5 +1,7 @@
-// The resolved settings one build runs with: config file values, then flags, then defaults, with every
-// folder made absolute. Rules read these; nothing else in the engine reads the config or argv directly.
+// The resolved settings one build runs with: command-line flags, then the config file, then the data
+// repository's own toasty-pipeline-config.yaml, then defaults, with every folder made absolute. Rules read
+// these; nothing else in the engine reads the config or argv directly.
+import type { RepositorySpec } from '../repo/repository-spec.js';
 
 export interface Settings {
   /** Folder the config lives in (or the current folder without one); relative config paths start here. */
@@ -10,8 +12,8 @@ export interface Settings {
   readonly work: string;
   /** Build state: the node records and the file-hash memo. */
   readonly cache: string;
-  /** The data repository folder (`--local`). */
-  readonly local: string;
+  /** The data repository: a local folder, an Azure container or an S3 bucket. */
+  readonly repository: RepositorySpec;
   readonly publishUrlPrefix: string;
   readonly folderName: string;
   readonly folderThumbnailUrl: string;

@@ -217,9 +217,23 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   });
 }
 
-/** The nodes needed for `targets` (rule names or 'all'): the targets' nodes and everything upstream of them. */
-export function selectTargets(graph: BuildGraph, targets: readonly string[]): BuildNode[] {
-  if (targets.length === 0 || targets.includes('all')) return [...graph.nodes];
+/** Stage targets, as toasty's pipeline commands name them. */
+export const STAGE_TARGETS = ['process', 'publish', 'reindex'] as const;
+
+export interface Selection {
+  readonly nodes: BuildNode[];
+  /** Nodes to run even when up to date (`reindex`). */
+  readonly forced: ReadonlySet<string>;
+}
+
+/**
+ * The nodes needed for `targets`: `all`; a rule name (its nodes and everything upstream); `process` (every
+ * rule that does not write to the repository); `reindex` (the root index alone, rebuilt from the repository
+ * whatever is built locally). `publish` is the built-in rule of that name.
+ */
+export function selectTargets(graph: BuildGraph, targets: readonly string[]): Selection {
+  const forced = new Set<string>();
+  if (targets.length === 0 || targets.includes('all')) return { nodes: [...graph.nodes], forced };
   const wanted = new Set<BuildNode>();
   const add = (node: BuildNode): void => {
     if (wanted.has(node)) return;
@@ -227,11 +241,24 @@ export function selectTargets(graph: BuildGraph, targets: readonly string[]): Bu
     node.upstream.forEach(add);
   };
   for (const target of targets) {
+    if (target === 'process') {
+      for (const rule of graph.rules) if (!rule.publishes) graph.byRule.get(rule.name)?.forEach(add);
+      continue;
+    }
+    if (target === 'reindex') {
+      const index = graph.byRule.get('index');
+      if (!index) throw new RuleError("'reindex' needs a rule named index (the built-in root index rule)");
+      for (const node of index) {
+        wanted.add(node);
+        forced.add(node.id);
+      }
+      continue;
+    }
     const ruleNodes = graph.byRule.get(target);
     if (!ruleNodes) {
-      throw new RuleError(`unknown target ${JSON.stringify(target)}: use 'all' or a rule name (${graph.rules.map((r) => r.name).join(', ')})`);
+      throw new RuleError(`unknown target ${JSON.stringify(target)}: use 'all', process, reindex or a rule name (${graph.rules.map((r) => r.name).join(', ')})`);
     }
     ruleNodes.forEach(add);
   }
-  return graph.nodes.filter((n) => wanted.has(n));
+  return { nodes: graph.nodes.filter((n) => wanted.has(n)), forced };
 }

@@ -104,6 +104,14 @@ export interface RuleDefinition<P extends Params = Params> {
   readonly tools?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   /** State outside the work area (a repository): return why the node is stale, or undefined if done. */
   readonly check?: (ctx: CheckContext) => Promise<string | undefined> | string | undefined;
+  /**
+   * Whether a node that would run must not run at all (a `skip.flag`, a reviewer's rejection): return the
+   * reason, or undefined. Asked only of nodes that are stale, so a no-op never pays for it. What depends on a
+   * skipped node is skipped too.
+   */
+  readonly skip?: (ctx: CheckContext) => Promise<string | undefined> | string | undefined;
+  /** True for rules that write to the data repository: `imgbuild process` builds everything else. */
+  readonly publishes?: boolean;
   /** The work, in-process. */
   readonly run?: (ctx: RunContext<P>) => Promise<void> | void;
   /** Or: a program to run, as an argument vector (each element is passed as one argument, never re-split). */

@@ -82,6 +82,18 @@ export class LocalRepository implements Repository {
     }
   }
 
+  async createExclusive(relative: string, body: Buffer): Promise<boolean> {
+    const target = this.resolve(relative);
+    await fs.promises.mkdir(path.dirname(target), { recursive: true });
+    try {
+      await fs.promises.writeFile(target, body, { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
   async delete(relative: string): Promise<void> {
     await fs.promises.rm(this.resolve(relative), { force: true });
   }

@@ -2,6 +2,7 @@
 // tiles that are not there, and write the manifest last.
 import { type DataSetManifest, MANIFEST_NAME, readManifest } from './data-set-manifest.js';
 import { contentTypeOf, type Repository } from './repository.js';
+import { withRepositoryLock } from './repository-lock.js';
 
 export interface FileToPublish {
   /** Path inside the data set folder, e.g. `3/5/5_4.png` or `index.wtml`. */
@@ -29,13 +30,29 @@ function cacheControlOf(path: string): string {
   return path.endsWith('.wtml') || path.endsWith('.json') ? 'public, max-age=300' : 'public, max-age=86400';
 }
 
+/**
+ * Run `work` over items, `limit` at a time. After the first failure no new item starts, and the failure is
+ * thrown only once every item in flight has settled: nothing is still uploading when the caller (and the
+ * lock it holds) moves on.
+ */
 async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
+    while (failure === undefined && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
+
+/** The lock one data set is published under: a second publisher of the same id waits its turn or fails. */
+export const DATA_SET_LOCK = '.imgbuild-lock';
 
 export async function publishDataSet(
   repository: Repository,
@@ -43,6 +60,16 @@ export async function publishDataSet(
   key: string,
   files: readonly FileToPublish[],
   options: { concurrency?: number; signal?: AbortSignal } = {},
+): Promise<PublishResult> {
+  return withRepositoryLock(repository, `${id}/${DATA_SET_LOCK}`, `publishing ${id}`, () => publishUnlocked(repository, id, key, files, options), { waitMs: 30_000 });
+}
+
+async function publishUnlocked(
+  repository: Repository,
+  id: string,
+  key: string,
+  files: readonly FileToPublish[],
+  options: { concurrency?: number; signal?: AbortSignal },
 ): Promise<PublishResult> {
   const previous = await readManifest(repository, id);
   const previousHashes = new Map((previous?.files ?? []).map((f) => [f.path, f.sha256]));

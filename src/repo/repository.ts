@@ -26,6 +26,8 @@ export interface Repository {
   /** Names of the folders directly under `prefix` ('' for the root): the data sets of a repository. */
   folders(prefix: string): Promise<string[]>;
   delete(path: string): Promise<void>;
+  /** Create an object only if none exists (for locks); false when another writer got there first. */
+  createExclusive(path: string, body: Buffer): Promise<boolean>;
 }
 
 export class RepositoryPathError extends Error {

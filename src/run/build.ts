@@ -5,11 +5,12 @@ import { acquireCacheLock } from '../cache/cache-lock.js';
 import { BuildState } from '../cache/build-state.js';
 import { FileHasher } from '../cache/file-hasher.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
-import { resolveJobs, resolveSettings, type SettingOverrides } from '../config/resolve-settings.js';
+import { resolveJobs, resolveRepository, resolveSettings, type SettingOverrides } from '../config/resolve-settings.js';
+import { readRepositoryConfig } from '../config/repository-config.js';
+import { openRepository, type RepositorySpec } from '../repo/repository-spec.js';
 import type { Settings } from '../config/settings.js';
 import { buildGraph, selectTargets } from '../graph/build-graph.js';
 import type { Rule } from '../graph/rule.js';
-import { LocalRepository } from '../repo/local-repository.js';
 import type { Repository } from '../repo/repository.js';
 import type { BuildSummary, EventSink } from './events.js';
 import { planBuild } from './plan.js';
@@ -26,7 +27,8 @@ export interface BuildRequest {
   readonly overrides?: SettingOverrides;
   readonly dryRun?: boolean;
   readonly keepGoing?: boolean;
-  readonly repository?: (settings: Settings) => Repository;
+  /** Opens the repository (tests inject a fault-injecting one); default: from the spec the flags name. */
+  readonly repository?: (spec: RepositorySpec) => Repository | Promise<Repository>;
   readonly emit?: EventSink;
   readonly signal?: AbortSignal;
   readonly cwd?: string;
@@ -41,11 +43,13 @@ export interface BuildResult {
 
 export async function build(request: BuildRequest): Promise<BuildResult> {
   const overrides = request.overrides ?? {};
-  const settings = resolveSettings(request.config, request.projectDir, overrides, request.cwd ?? process.cwd());
+  const cwd = request.cwd ?? process.cwd();
+  const spec = resolveRepository(request.config, request.projectDir, overrides, cwd);
+  const repository = await (request.repository ?? openRepository)(spec);
+  const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, await readRepositoryConfig(repository));
   const rules = request.config.rules ?? request.defaultRules;
   const graph = buildGraph(rules, settings, request.config.params ?? {});
-  const nodes = selectTargets(graph, request.targets);
-  const repository = request.repository?.(settings) ?? new LocalRepository(settings.local);
+  const { nodes, forced } = selectTargets(graph, request.targets);
   const emit = request.emit ?? (() => undefined);
   const dryRun = request.dryRun ?? false;
 
@@ -61,6 +65,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       hasher,
       ({ node, key }) => ({ id: node.id, item: node.item, key, settings, repository }),
       display,
+      forced,
     );
     const summary = await runPlan(
       plan,

@@ -15,7 +15,7 @@ export interface PlannedRun extends NodeRef {
 }
 
 export type BuildEvent =
-  | { readonly type: 'plan'; readonly dryRun: boolean; readonly total: number; readonly fresh: number; readonly run: readonly PlannedRun[] }
+  | { readonly type: 'plan'; readonly dryRun: boolean; readonly total: number; readonly fresh: number; readonly run: readonly PlannedRun[]; readonly skipped: readonly PlannedRun[] }
   | { readonly type: 'node-start'; readonly node: PlannedRun }
   | { readonly type: 'node-status'; readonly node: NodeRef; readonly step: string }
   | { readonly type: 'node-log'; readonly node: NodeRef; readonly level: 'info' | 'warn'; readonly message: string }
@@ -31,6 +31,8 @@ export interface BuildSummary {
   readonly failed: ReadonlyArray<PlannedRun & { readonly error: string }>;
   /** Nodes that did not run because something they need failed, or because the build stopped. */
   readonly blocked: ReadonlyArray<PlannedRun & { readonly cause: string }>;
+  /** Nodes that would have run but were told not to (skip.flag, a rejection), with the reason in `why`. */
+  readonly skipped: readonly PlannedRun[];
   readonly warnings: ReadonlyArray<{ readonly id: string; readonly message: string }>;
   readonly ms: number;
 }

@@ -15,6 +15,8 @@ export interface PlannedNode {
   readonly parts: KeyParts;
   /** Undefined when the node is up to date. */
   readonly reason: StaleReason | undefined;
+  /** Set when the node would run but must not (its rule's `skip`, or an upstream node's). */
+  readonly skipped?: string;
 }
 
 export interface Plan {
@@ -55,6 +57,7 @@ export async function planBuild(
   hasher: FileHasher,
   checkContext: CheckContextFactory,
   display: (file: string) => string,
+  forced: ReadonlySet<string> = new Set(),
 ): Promise<Plan> {
   const byId = new Map<string, PlannedNode>();
   const planned: PlannedNode[] = [];
@@ -78,6 +81,7 @@ export async function planBuild(
             : explainKeyChange(node, state.partsOf(node.id), parts, byId, display);
       if (reason === undefined && record !== undefined) reason = checkOutputs(node, record, state, display);
     }
+    if (reason === undefined && forced.has(node.id)) reason = { kind: 'requested' };
     const entry: PlannedNode = { node, key, parts, reason };
     if (reason === undefined && node.rule.check) toCheck.push(planned.length);
     planned.push(entry);
@@ -98,7 +102,36 @@ export async function planBuild(
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, toCheck.length) }, worker));
+  await applySkips(planned, byId, checkContext);
   return { nodes: planned, byId };
+}
+
+/** Ask `skip` of the stale nodes whose rule has one; skip them and every non-aggregate node downstream. */
+async function applySkips(planned: PlannedNode[], byId: Map<string, PlannedNode>, checkContext: CheckContextFactory): Promise<void> {
+  const candidates = planned.map((p, i) => [p, i] as const).filter(([p]) => p.reason !== undefined && p.node.rule.skip);
+  const verdicts = new Map<string, string>();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < candidates.length) {
+      const [entry] = candidates[next++]!;
+      const reason = await entry.node.rule.skip!(checkContext(entry));
+      if (reason !== undefined) verdicts.set(entry.node.id, reason);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, candidates.length) }, worker));
+  if (verdicts.size === 0) return;
+  // Topological order: a node's upstream verdicts are known when it is reached.
+  for (let i = 0; i < planned.length; i++) {
+    const entry = planned[i]!;
+    let skipped = verdicts.get(entry.node.id);
+    if (skipped === undefined && !entry.node.aggregate) {
+      const up = entry.node.upstream.find((u) => byId.get(u.id)?.skipped !== undefined);
+      if (up) skipped = `${up.id} is skipped`;
+    }
+    if (skipped === undefined || entry.reason === undefined) continue;
+    planned[i] = { ...entry, skipped };
+    byId.set(entry.node.id, planned[i]!);
+  }
 }
 
 /** Why a node whose key changed must run: the first part of the key that differs. */

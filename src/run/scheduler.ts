@@ -36,16 +36,20 @@ type Outcome = 'done' | 'failed' | 'blocked';
 
 export async function runPlan(plan: Plan, options: ScheduleOptions, deps: ScheduleDeps): Promise<BuildSummary> {
   const started = Date.now();
-  const stale = plan.nodes.filter((p) => p.reason !== undefined);
+  const stale = plan.nodes.filter((p) => p.reason !== undefined && p.skipped === undefined);
+  const skipped = plan.nodes
+    .filter((p) => p.skipped !== undefined)
+    .map((p) => ({ id: p.node.id, rule: p.node.rule.name, item: p.node.item, reason: 'skipped', why: p.skipped! }));
   const runs = new Map(stale.map((p) => [p.node.id, plannedRun(p)]));
-  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh: plan.nodes.length - stale.length, run: [...runs.values()] });
+  const fresh = plan.nodes.length - stale.length - skipped.length;
+  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values()], skipped });
 
   const ran: PlannedRun[] = [];
   const failed: Array<PlannedRun & { error: string }> = [];
   const blocked: Array<PlannedRun & { cause: string }> = [];
   const warnings: Array<{ id: string; message: string }> = [];
   const finish = (): BuildSummary => {
-    const summary: BuildSummary = { dryRun: options.dryRun, fresh: plan.nodes.length - stale.length, ran, failed, blocked, warnings, ms: Date.now() - started };
+    const summary: BuildSummary = { dryRun: options.dryRun, fresh, ran, failed, blocked, skipped, warnings, ms: Date.now() - started };
     deps.emit({ type: 'finish', summary });
     return summary;
   };

@@ -13,7 +13,8 @@ export type StaleReason =
   | { readonly kind: 'upstream-changed'; readonly ids: readonly string[] }
   | { readonly kind: 'output-missing'; readonly path: string }
   | { readonly kind: 'output-modified'; readonly path: string }
-  | { readonly kind: 'external'; readonly detail: string };
+  | { readonly kind: 'external'; readonly detail: string }
+  | { readonly kind: 'requested' };
 
 export function describeReason(reason: StaleReason): string {
   switch (reason.kind) {
@@ -43,6 +44,8 @@ export function describeReason(reason: StaleReason): string {
       return `output modified: ${reason.path}`;
     case 'external':
       return reason.detail;
+    case 'requested':
+      return 'asked for on the command line';
     default:
       return assertNever(reason);
   }

@@ -1,4 +1,6 @@
 // Synthetic test images whose pixel values say where they are: R = x mod 256, G = y mod 256, B = 200.
+import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 
 export function coordinatePixels(width: number, height: number): Buffer {
@@ -15,6 +17,7 @@ export function coordinatePixels(width: number, height: number): Buffer {
 }
 
 export async function writeCoordinatePng(file: string, width: number, height: number): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   await sharp(coordinatePixels(width, height), { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toFile(file);
 }
 

@@ -1,5 +1,5 @@
 // A throwaway project folder for CLI tests: real files, the real CLI in a child process.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,8 +55,36 @@ export class TempProject {
   }
 
   /** Run with --json; returns the parsed report (throws with the output if it is not JSON). */
-  json(args: string[]): { code: number; report: { run?: JsonRun[]; ran?: JsonRun[]; failed?: JsonRun[]; blocked?: JsonRun[]; fresh: number; warnings?: Array<{ id: string; message: string }> }; stderr: string } {
+  json(args: string[]): { code: number; report: { run?: JsonRun[]; ran?: JsonRun[]; failed?: JsonRun[]; blocked?: JsonRun[]; skipped?: JsonRun[]; fresh: number; warnings?: Array<{ id: string; message: string }> }; stderr: string } {
     const result = this.cli([...args, '--json']);
+    try {
+      return { code: result.code, report: JSON.parse(result.stdout), stderr: result.stderr };
+    } catch {
+      throw new Error(`not JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+    }
+  }
+
+  /**
+   * The CLI without blocking this process: needed when a server the CLI talks to (s3rver, the fault proxy)
+   * runs inside the test process itself.
+   */
+  cliAsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: this.dir, env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+    });
+  }
+
+  async jsonAsync(args: string[], env: Record<string, string> = {}): Promise<ReturnType<TempProject['json']>> {
+    const result = await this.cliAsync([...args, '--json'], env);
     try {
       return { code: result.code, report: JSON.parse(result.stdout), stderr: result.stderr };
     } catch {

@@ -1,0 +1,141 @@
+// A data repository in Azure Blob Storage: `--azure-conn-env NAME --azure-container C [--azure-path-prefix P]`.
+// The connection string is read from the environment variable NAME (never from argv) and never printed.
+import type { ContainerClient } from '@azure/storage-blob';
+import { errorStatus, withRetry } from './retry.js';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+import { redact } from './redact.js';
+
+export class AzureRepository implements Repository {
+  readonly description: string;
+  private container: Promise<ContainerClient> | undefined;
+  private created: Promise<void> | undefined;
+
+  constructor(
+    private readonly connectionString: string,
+    private readonly containerName: string,
+    private readonly prefix: string,
+  ) {
+    this.description = `Azure container ${containerName}${prefix ? `/${prefix}` : ''}`;
+  }
+
+  private client(): Promise<ContainerClient> {
+    this.container ??= (async () => {
+      const { BlobServiceClient } = await import('@azure/storage-blob');
+      // Retries are ours (retry.ts), so the SDK tries once.
+      const service = BlobServiceClient.fromConnectionString(this.connectionString, { retryOptions: { maxTries: 1 } });
+      return service.getContainerClient(this.containerName);
+    })().catch((error: unknown) => {
+      this.container = undefined;
+      throw new Error(`cannot open ${this.description}: ${redact((error as Error).message)}`);
+    });
+    return this.container;
+  }
+
+  /** The container for writing, created on the first write: reading (and so a no-op) never writes. */
+  private async writable(): Promise<ContainerClient> {
+    const container = await this.client();
+    this.created ??= withRetry(() => container.createIfNotExists()).then(
+      () => undefined,
+      (error: unknown) => {
+        this.created = undefined;
+        throw new Error(`cannot create ${this.description}: ${redact((error as Error).message)}`);
+      },
+    );
+    await this.created;
+    return container;
+  }
+
+  /** A missing container reads as an empty repository. */
+  private static missing(error: unknown): boolean {
+    const { status, code } = errorStatus(error);
+    return status === 404 || code === 'ContainerNotFound';
+  }
+
+  private blobName(path: string): string {
+    assertRepositoryPath(path);
+    return this.prefix ? `${this.prefix}/${path}` : path;
+  }
+
+  private fail(what: string, path: string, error: unknown): never {
+    throw new Error(`${what} ${path} in ${this.description} failed: ${redact((error as Error).message ?? String(error))}`);
+  }
+
+  async get(path: string): Promise<Buffer | undefined> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      return await withRetry(() => blob.downloadToBuffer());
+    } catch (error) {
+      if (AzureRepository.missing(error)) return undefined;
+      this.fail('reading', path, error);
+    }
+  }
+
+  async put(path: string, body: Buffer, options: PutOptions): Promise<void> {
+    const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
+    const headers = { blobContentType: options.contentType, ...(options.cacheControl ? { blobCacheControl: options.cacheControl } : {}) };
+    try {
+      await withRetry(() => blob.uploadData(body, { blobHTTPHeaders: headers }));
+    } catch (error) {
+      this.fail('writing', path, error);
+    }
+  }
+
+  async putFile(path: string, file: string, options: PutOptions): Promise<void> {
+    const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
+    const headers = { blobContentType: options.contentType, ...(options.cacheControl ? { blobCacheControl: options.cacheControl } : {}) };
+    try {
+      // uploadFile streams from disk, in blocks for large files; a block blob appears only when committed whole.
+      await withRetry(() => blob.uploadFile(file, { blobHTTPHeaders: headers }));
+    } catch (error) {
+      this.fail('uploading', path, error);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<RepositoryEntry> {
+    const container = await this.client();
+    const base = this.prefix ? `${this.prefix}/` : '';
+    try {
+      for await (const blob of container.listBlobsFlat({ prefix: base + prefix })) {
+        yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0 };
+      }
+    } catch (error) {
+      if (!AzureRepository.missing(error)) throw error;
+    }
+  }
+
+  async folders(prefix: string): Promise<string[]> {
+    const container = await this.client();
+    const base = (this.prefix ? `${this.prefix}/` : '') + (prefix ? `${prefix.replace(/\/$/, '')}/` : '');
+    const names: string[] = [];
+    try {
+      for await (const item of container.listBlobsByHierarchy('/', { prefix: base })) {
+        if (item.kind === 'prefix') names.push(item.name.slice(base.length).replace(/\/$/, ''));
+      }
+    } catch (error) {
+      if (!AzureRepository.missing(error)) throw error;
+    }
+    return names.sort();
+  }
+
+  async delete(path: string): Promise<void> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      await withRetry(() => blob.deleteIfExists());
+    } catch (error) {
+      if (AzureRepository.missing(error)) return;
+      this.fail('deleting', path, error);
+    }
+  }
+
+  async createExclusive(path: string, body: Buffer): Promise<boolean> {
+    const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
+    try {
+      await withRetry(() => blob.uploadData(body, { conditions: { ifNoneMatch: '*' }, blobHTTPHeaders: { blobContentType: 'application/json' } }));
+      return true;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 409 || status === 412) return false;
+      this.fail('creating', path, error);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// Which data repository a build uses, as the flags name it (toasty's names), and opening it.
+import path from 'node:path';
+import { LocalRepository } from './local-repository.js';
+import { registerSecret } from './redact.js';
+import { assertRepositoryPath, type Repository } from './repository.js';
+
+export type RepositorySpec =
+  | { readonly kind: 'local'; readonly dir: string }
+  | { readonly kind: 'azure'; readonly connEnv: string; readonly container: string; readonly pathPrefix: string }
+  | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string; readonly endpoint?: string | undefined; readonly region?: string | undefined };
+
+export class RepositorySpecError extends Error {
+  override readonly name = 'RepositorySpecError';
+}
+
+/** A path prefix without leading or trailing slashes, checked like any repository path. */
+export function normalizePrefix(prefix: string | undefined, flag: string): string {
+  const trimmed = (prefix ?? '').replace(/^\/+|\/+$/g, '');
+  if (trimmed === '') return '';
+  try {
+    assertRepositoryPath(trimmed);
+  } catch {
+    throw new RepositorySpecError(`${flag} ${JSON.stringify(prefix)} is not a usable folder path`);
+  }
+  return trimmed;
+}
+
+export async function openRepository(spec: RepositorySpec, env: NodeJS.ProcessEnv = process.env): Promise<Repository> {
+  switch (spec.kind) {
+    case 'local':
+      return new LocalRepository(path.resolve(spec.dir));
+    case 'azure': {
+      const connectionString = env[spec.connEnv];
+      if (!connectionString) {
+        throw new RepositorySpecError(
+          `the environment variable ${spec.connEnv} (named by --azure-conn-env) is not set; export it with the storage account's connection string`,
+        );
+      }
+      registerSecret(connectionString);
+      for (const part of connectionString.split(';')) registerSecret(part.split('=').slice(1).join('='));
+      const { AzureRepository } = await import('./azure-repository.js');
+      return new AzureRepository(connectionString, spec.container, spec.pathPrefix);
+    }
+    case 's3': {
+      registerSecret(env['AWS_SECRET_ACCESS_KEY']);
+      registerSecret(env['AWS_SESSION_TOKEN']);
+      const { S3Repository } = await import('./s3-repository.js');
+      return new S3Repository({ bucket: spec.bucket, prefix: spec.prefix, endpoint: spec.endpoint, region: spec.region });
+    }
+  }
+}
+
+export function describeSpec(spec: RepositorySpec): string {
+  switch (spec.kind) {
+    case 'local':
+      return spec.dir;
+    case 'azure':
+      return `azure:${spec.container}/${spec.pathPrefix}`;
+    case 's3':
+      return `s3://${spec.bucket}/${spec.prefix}`;
+  }
+}

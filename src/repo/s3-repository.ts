@@ -1,0 +1,150 @@
+// A data repository in S3 or an S3-compatible server: `--s3-bucket B [--s3-prefix P] [--s3-endpoint URL]
+// [--s3-region R]`. Credentials come from the AWS SDK's standard chain (environment, profile), never argv.
+// With an endpoint, path-style addressing, as S3-compatible servers expect.
+import fs from 'node:fs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { errorStatus, withRetry } from './retry.js';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+import { redact } from './redact.js';
+
+type S3Module = typeof import('@aws-sdk/client-s3');
+
+export interface S3Location {
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly endpoint?: string | undefined;
+  readonly region?: string | undefined;
+}
+
+export class S3Repository implements Repository {
+  readonly description: string;
+  private sdk: Promise<{ s3: S3Module; client: S3Client }> | undefined;
+
+  constructor(private readonly location: S3Location) {
+    this.description = `S3 bucket ${location.bucket}${location.prefix ? `/${location.prefix}` : ''}${location.endpoint ? ` at ${location.endpoint}` : ''}`;
+  }
+
+  private open(): Promise<{ s3: S3Module; client: S3Client }> {
+    this.sdk ??= import('@aws-sdk/client-s3').then((s3) => ({
+      s3,
+      client: new s3.S3Client({
+        region: this.location.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
+        maxAttempts: 1, // retries are ours (retry.ts)
+        ...(this.location.endpoint ? { endpoint: this.location.endpoint, forcePathStyle: true } : {}),
+      }),
+    }));
+    return this.sdk;
+  }
+
+  private key(path: string): string {
+    assertRepositoryPath(path);
+    return this.location.prefix ? `${this.location.prefix}/${path}` : path;
+  }
+
+  private fail(what: string, path: string, error: unknown): never {
+    const { status, code } = errorStatus(error);
+    const detail = (error as Error).message || code || (status !== undefined ? `HTTP ${status}` : String(error));
+    throw new Error(`${what} ${path} in ${this.description} failed: ${redact(detail)}`);
+  }
+
+  async get(path: string): Promise<Buffer | undefined> {
+    const { s3, client } = await this.open();
+    try {
+      return await withRetry(async () => {
+        const response = await client.send(new s3.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+        return Buffer.from(await response.Body!.transformToByteArray());
+      });
+    } catch (error) {
+      const { status, code } = errorStatus(error);
+      if (status === 404 || code === 'NoSuchKey') return undefined;
+      this.fail('reading', path, error);
+    }
+  }
+
+  async put(path: string, body: Buffer, options: PutOptions): Promise<void> {
+    const { s3, client } = await this.open();
+    try {
+      await withRetry(() =>
+        client.send(
+          new s3.PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: body, ContentType: options.contentType, ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}) }),
+        ),
+      );
+    } catch (error) {
+      this.fail('writing', path, error);
+    }
+  }
+
+  async putFile(path: string, file: string, options: PutOptions): Promise<void> {
+    const { s3, client } = await this.open();
+    try {
+      await withRetry(async () => {
+        // A fresh stream per attempt: a retried request must send the whole body again.
+        const size = (await fs.promises.stat(file)).size;
+        await client.send(
+          new s3.PutObjectCommand({
+            Bucket: this.location.bucket,
+            Key: this.key(path),
+            Body: size <= 8 << 20 ? await fs.promises.readFile(file) : fs.createReadStream(file),
+            ContentLength: size,
+            ContentType: options.contentType,
+            ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+          }),
+        );
+      });
+    } catch (error) {
+      this.fail('uploading', path, error);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<RepositoryEntry> {
+    const { s3, client } = await this.open();
+    const base = this.location.prefix ? `${this.location.prefix}/` : '';
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) })));
+      for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0 };
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async folders(prefix: string): Promise<string[]> {
+    const { s3, client } = await this.open();
+    const base = (this.location.prefix ? `${this.location.prefix}/` : '') + (prefix ? `${prefix.replace(/\/$/, '')}/` : '');
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) })));
+      for (const common of page.CommonPrefixes ?? []) names.push(common.Prefix!.slice(base.length).replace(/\/$/, ''));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return names.sort();
+  }
+
+  async delete(path: string): Promise<void> {
+    const { s3, client } = await this.open();
+    try {
+      await withRetry(() => client.send(new s3.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) })));
+    } catch (error) {
+      this.fail('deleting', path, error);
+    }
+  }
+
+  async createExclusive(path: string, body: Buffer): Promise<boolean> {
+    const { s3, client } = await this.open();
+    // S3 enforces If-None-Match: * itself; some S3-compatible servers ignore it, so look first as well.
+    if ((await this.get(path)) !== undefined) return false;
+    try {
+      await withRetry(() =>
+        client.send(new s3.PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: body, IfNoneMatch: '*', ContentType: 'application/json' })),
+      );
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 409) return false;
+      this.fail('creating', path, error);
+    }
+    // On a server that ignores If-None-Match, two writers racing between the look and the write could both
+    // get here: read back, and keep the lock only if it holds our bytes.
+    const stored = await this.get(path);
+    return stored !== undefined && stored.equals(body);
+  }
+}

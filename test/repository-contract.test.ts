@@ -1,0 +1,266 @@
+// One contract, three data repositories: a local folder, Azure Blob Storage (Azurite) and S3 (s3rver), the
+// remote two behind a fault-injecting proxy on 127.0.0.1 that counts uploads and fails requests on demand.
+import fs from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { openRepository, type RepositorySpec } from '../src/repo/repository-spec.js';
+import type { Repository } from '../src/repo/repository.js';
+import { writeCoordinatePng } from './helpers/images.js';
+import { ids, TempProject } from './helpers/project.js';
+import { azureConnectionString, type FaultProxy, S3_CREDENTIALS, startAzurite, startFaultProxy, startS3, type RunningServer } from './helpers/servers.js';
+
+interface Backend {
+  readonly name: string;
+  /** CLI flags naming the repository (a fresh folder/prefix each call). */
+  flags(project: TempProject, scope: string): string[];
+  spec(project: TempProject, scope: string): RepositorySpec;
+  readonly env: Record<string, string>;
+  readonly proxy?: FaultProxy;
+  /** Content-Type and Cache-Control as the server stores them. */
+  headers?(spec: RepositorySpec, path: string): Promise<{ contentType?: string; cacheControl?: string }>;
+  stop(): Promise<void>;
+}
+
+const CONN_ENV = 'IMGBUILD_TEST_AZURE_CONN';
+
+async function localBackend(): Promise<Backend> {
+  return {
+    name: 'local',
+    flags: (p, scope) => ['--local', p.path(`repo-${scope}`)],
+    spec: (p, scope) => ({ kind: 'local', dir: p.path(`repo-${scope}`) }),
+    env: {},
+    stop: async () => undefined,
+  };
+}
+
+async function azureBackend(): Promise<Backend> {
+  const azurite = await startAzurite();
+  const proxy = await startFaultProxy(azurite.url);
+  const conn = azureConnectionString(proxy.url);
+  return {
+    name: 'azure',
+    flags: (_p, scope) => ['--azure-conn-env', CONN_ENV, '--azure-container', 'data', '--azure-path-prefix', scope],
+    spec: (_p, scope) => ({ kind: 'azure', connEnv: CONN_ENV, container: 'data', pathPrefix: scope }),
+    env: { [CONN_ENV]: conn },
+    proxy,
+    headers: async (spec, p) => {
+      const { BlobServiceClient } = await import('@azure/storage-blob');
+      const s = spec as Extract<RepositorySpec, { kind: 'azure' }>;
+      const props = await BlobServiceClient.fromConnectionString(azureConnectionString(azurite.url)).getContainerClient(s.container).getBlobClient(`${s.pathPrefix}/${p}`).getProperties();
+      return { ...(props.contentType ? { contentType: props.contentType } : {}), ...(props.cacheControl ? { cacheControl: props.cacheControl } : {}) };
+    },
+    stop: async () => {
+      await proxy.stop();
+      await azurite.stop();
+    },
+  };
+}
+
+async function s3Backend(): Promise<Backend> {
+  const server: RunningServer = await startS3(['imgbuild']);
+  const proxy = await startFaultProxy(server.url);
+  return {
+    name: 's3',
+    flags: (_p, scope) => ['--s3-bucket', 'imgbuild', '--s3-prefix', scope, '--s3-endpoint', proxy.url],
+    spec: (_p, scope) => ({ kind: 's3', bucket: 'imgbuild', prefix: scope, endpoint: proxy.url }),
+    env: S3_CREDENTIALS,
+    proxy,
+    headers: async (spec, p) => {
+      const { S3Client, HeadObjectCommand } = await import('@aws-sdk/client-s3');
+      const s = spec as Extract<RepositorySpec, { kind: 's3' }>;
+      const client = new S3Client({ region: 'us-east-1', endpoint: server.url, forcePathStyle: true });
+      const head = await client.send(new HeadObjectCommand({ Bucket: s.bucket, Key: `${s.prefix}/${p}` }));
+      return { ...(head.ContentType ? { contentType: head.ContentType } : {}), ...(head.CacheControl ? { cacheControl: head.CacheControl } : {}) };
+    },
+    stop: async () => {
+      await proxy.stop();
+      await server.stop();
+    },
+  };
+}
+
+const PREFIX = 'https://data.example.org/wwt/';
+
+function contract(makeBackend: () => Promise<Backend>, label: string): void {
+  const t = suite<{ backend: Backend; project: TempProject; scope: number }>(label, {} as never);
+  let scopeCounter = 0;
+  const env = (ctx: { backend: Backend }): void => {
+    Object.assign(process.env, ctx.backend.env);
+  };
+
+  t.before(async (ctx) => {
+    ctx.backend = await makeBackend();
+    ctx.project = new TempProject(`imgbuild-${label}-`);
+    env(ctx);
+  });
+  t.after(async (ctx) => {
+    await ctx.backend.stop();
+    ctx.project.remove();
+  });
+  t.before.each((ctx) => {
+    ctx.scope = ++scopeCounter;
+    ctx.backend.proxy?.reset();
+    if (ctx.backend.proxy) ctx.backend.proxy.policy = () => 'pass';
+  });
+
+  const open = (ctx: { backend: Backend; project: TempProject; scope: number }): Promise<Repository> => openRepository(ctx.backend.spec(ctx.project, `s${ctx.scope}`));
+
+  t('put, get, list, folders, delete, create-exclusive', async (ctx) => {
+    const repo = await open(ctx);
+    assert.is(await repo.get('a/missing.txt'), undefined);
+    await repo.put('a/one.txt', Buffer.from('one'), { contentType: 'text/plain' });
+    // Every folder also holds a file directly, as a data set folder always does: s3rver (unlike S3, Azure and
+    // the local adapter) reports a folder only when an object sits directly in it.
+    await repo.put('b/top.txt', Buffer.from('top'), { contentType: 'text/plain' });
+    await repo.put('b/c/two.txt', Buffer.from('two'), { contentType: 'text/plain' });
+    assert.is((await repo.get('a/one.txt'))?.toString(), 'one');
+    const listed: string[] = [];
+    for await (const entry of repo.list('')) listed.push(`${entry.path}:${entry.size}`);
+    assert.equal(listed.sort(), ['a/one.txt:3', 'b/c/two.txt:3', 'b/top.txt:3']);
+    const underB: string[] = [];
+    for await (const entry of repo.list('b/c/')) underB.push(entry.path);
+    assert.equal(underB, ['b/c/two.txt']);
+    assert.equal(await repo.folders(''), ['a', 'b']);
+    assert.equal(await repo.folders('b'), ['c']);
+    assert.is(await repo.createExclusive('a/lock', Buffer.from('x')), true);
+    assert.is(await repo.createExclusive('a/lock', Buffer.from('y')), false);
+    await repo.delete('a/one.txt');
+    await repo.delete('a/one.txt'); // deleting what is gone is fine
+    assert.is(await repo.get('a/one.txt'), undefined);
+    let refused = false;
+    await repo.put('../escape.txt', Buffer.from('x'), { contentType: 'text/plain' }).catch(() => (refused = true));
+    assert.ok(refused, 'a path leaving the repository is refused');
+  });
+
+  t('first publish, a no-op republish uploads nothing, one changed image uploads only its changed files', async (ctx) => {
+    const p = ctx.project;
+    const scope = `s${ctx.scope}`;
+    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    p.copyFixture('eso_eso1723a_320.jpg', `in-${scope}/orion.jpg`);
+    await writeCoordinatePng(p.path(`in-${scope}/plain.png`), 600, 400);
+    const first = await p.jsonAsync(['all', ...flags]);
+    assert.is(first.code, 0, first.stderr);
+    const repo = await open(ctx);
+    assert.ok(await repo.get('orion/index.wtml'));
+    assert.ok(await repo.get('plain/2/2/2_3.png'));
+    assert.is((await repo.get('index.wtml'))?.toString().match(/<Place /g)?.length, 2);
+    const manifest = JSON.parse((await repo.get('plain/imgbuild.json'))!.toString());
+    if (ctx.backend.headers) {
+      const spec = ctx.backend.spec(p, scope);
+      const tile = await ctx.backend.headers(spec, 'plain/2/2/2_3.png');
+      assert.is(tile.contentType, 'image/png');
+      assert.match(tile.cacheControl ?? '', /max-age=\d+/);
+      assert.is((await ctx.backend.headers(spec, 'plain/index.wtml')).contentType, 'text/xml');
+      assert.is((await ctx.backend.headers(spec, 'plain/thumb.jpg')).contentType, 'image/jpeg');
+    }
+
+    ctx.backend.proxy?.reset();
+    const again = await p.jsonAsync(['all', ...flags]);
+    assert.equal(again.report.ran, []);
+    if (ctx.backend.proxy) {
+      assert.is(ctx.backend.proxy.counts['PUT'] ?? 0, 0, 'a no-op republish uploads nothing');
+      assert.is(ctx.backend.proxy.bytes['PUT'] ?? 0, 0);
+    }
+
+    // Same size, different pixels in one corner: only the tiles that see that corner change.
+    const sharp = (await import('sharp')).default;
+    await sharp(p.path(`in-${scope}/plain.png`)).composite([{ input: { create: { width: 20, height: 20, channels: 3, background: '#ff0000' } }, left: 0, top: 0 }]).toFile(p.path(`in-${scope}/plain2.png`));
+    fs.renameSync(p.path(`in-${scope}/plain2.png`), p.path(`in-${scope}/plain.png`));
+    ctx.backend.proxy?.reset();
+    const changed = await p.jsonAsync(['all', ...flags, '-v']);
+    assert.is(changed.code, 0, changed.stderr);
+    assert.equal(ids(changed.report.ran), ['index', 'place:plain', 'publish:plain', 'thumbnail:plain', 'tiles:plain', 'wtml:plain']);
+    const after = JSON.parse((await repo.get('plain/imgbuild.json'))!.toString());
+    const changedFiles = (after.files as Array<{ path: string; sha256: string }>).filter((f) => manifest.files.find((g: { path: string; sha256: string }) => g.path === f.path)?.sha256 !== f.sha256);
+    assert.ok(changedFiles.length > 0 && changedFiles.length < after.files.length, `${changedFiles.length} of ${after.files.length} files changed`);
+    if (ctx.backend.proxy) {
+      const puts = ctx.backend.proxy.requests.filter((r) => r.method === 'PUT').map((r) => r.url);
+      assert.not.ok(puts.some((u) => u.includes('/orion/')), 'nothing of the unchanged image is uploaded');
+      const dataPuts = puts.filter((u) => u.includes('/plain/') && !u.includes('imgbuild.json') && !u.includes('.imgbuild-lock'));
+      assert.is(dataPuts.length, changedFiles.length, `uploads: ${dataPuts.join(' ')}`);
+    }
+  });
+
+  t('a data set made by toasty counts as done; skip.flag means never process it', async (ctx) => {
+    const p = ctx.project;
+    const scope = `s${ctx.scope}`;
+    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    const repo = await open(ctx);
+    const toastyWtml = `<?xml version='1.0' encoding='UTF-8'?>\n<Folder Name="t"><Place Name="Made by toasty" RA="1" Dec="2"><ForegroundImageSet><ImageSet Name="t"/></ForegroundImageSet></Place></Folder>\n`;
+    await repo.put('toasty-made/index.wtml', Buffer.from(toastyWtml), { contentType: 'text/xml' });
+    await repo.put('unwanted/skip.flag', Buffer.from(''), { contentType: 'text/plain' });
+    await writeCoordinatePng(p.path(`in-${scope}/toasty-made.png`), 100, 80);
+    await writeCoordinatePng(p.path(`in-${scope}/unwanted.png`), 100, 80);
+    await writeCoordinatePng(p.path(`in-${scope}/fresh.png`), 100, 80);
+    const dry = (await p.jsonAsync(['all', ...flags, '--dry-run'])).report;
+    const run = await p.jsonAsync(['all', ...flags]);
+    assert.is(run.code, 0, run.stderr);
+    const skipped = run.report.skipped!;
+    assert.equal(ids(run.report.ran), ids(dry.run), 'dry run = real run, skips included');
+    assert.equal(ids(skipped), ids(dry.skipped));
+    assert.match(skipped.find((s) => s.id === 'place:toasty-made')!.why, /already published by another tool/);
+    assert.match(skipped.find((s) => s.id === 'place:unwanted')!.why, /unwanted\/skip\.flag/);
+    assert.ok(skipped.some((s) => s.id === 'publish:unwanted'), 'what depends on a skipped node is skipped');
+    assert.equal(ids(run.report.ran).filter((i) => i.startsWith('publish:')), ['publish:fresh']);
+    assert.is((await repo.get('toasty-made/index.wtml'))?.toString(), toastyWtml, 'toasty’s data set is left alone');
+    assert.is(await repo.get('unwanted/index.wtml'), undefined);
+    const root = (await repo.get('index.wtml'))!.toString();
+    const names = [...root.matchAll(/<Place [^>]*?Name="([^"]+)"/g)].map((m) => m[1]);
+    assert.equal(names, ['fresh', 'Made by toasty'], 'the toasty data set is indexed, after the newer one');
+  });
+
+  if (label !== 'local') {
+    t('transient server failures are retried and the publish completes', async (ctx) => {
+      const p = ctx.project;
+      const scope = `s${ctx.scope}`;
+      const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+      await writeCoordinatePng(p.path(`in-${scope}/flaky.png`), 600, 400);
+      let failures = 0;
+      ctx.backend.proxy!.policy = ({ index }) => {
+        if (index % 3 !== 1) return 'pass';
+        failures++;
+        return index % 2 === 0 ? 'fail-503' : 'reset';
+      };
+      const run = await p.jsonAsync(['all', ...flags]);
+      assert.is(run.code, 0, `${run.stderr}\n${JSON.stringify(run.report.failed)}`);
+      assert.ok(failures >= 5, `faults injected: ${failures}`);
+      ctx.backend.proxy!.policy = () => 'pass';
+      const repo = await open(ctx);
+      const manifest = JSON.parse((await repo.get('flaky/imgbuild.json'))!.toString());
+      for (const file of manifest.files as Array<{ path: string; size: number }>) {
+        assert.is((await repo.get(`flaky/${file.path}`))?.length, file.size, file.path);
+      }
+    });
+
+    t('a publish that cannot finish leaves the previous version and its manifest intact', async (ctx) => {
+      const p = ctx.project;
+      const scope = `s${ctx.scope}`;
+      const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+      await writeCoordinatePng(p.path(`in-${scope}/stable.png`), 300, 200);
+      assert.is((await p.jsonAsync(['all', ...flags])).code, 0);
+      const repo = await open(ctx);
+      const before = (await repo.get('stable/imgbuild.json'))!.toString();
+      await writeCoordinatePng(p.path(`in-${scope}/stable.png`), 310, 200);
+      // The server accepts reads but fails every upload of this data set's files, for good.
+      ctx.backend.proxy!.policy = ({ method, url }) => (method === 'PUT' && url.includes('/stable/') && !url.includes('.imgbuild-lock') ? 'fail-503' : 'pass');
+      const run = await p.jsonAsync(['all', ...flags]);
+      ctx.backend.proxy!.policy = () => 'pass';
+      assert.is(run.code, 1);
+      assert.equal(ids(run.report.failed), ['publish:stable']);
+      assert.match(run.report.failed![0]!.error!, /failed/);
+      assert.is((await repo.get('stable/imgbuild.json'))!.toString(), before, 'the manifest still describes the last complete version');
+      assert.is(await repo.get('stable/.imgbuild-lock'), undefined, 'the lock is released');
+      // The next run, with the server healthy again, finishes the job.
+      const retry = await p.jsonAsync(['all', ...flags]);
+      assert.is(retry.code, 0, retry.stderr);
+      assert.ok(ids(retry.report.ran).includes('publish:stable'));
+    });
+  }
+
+  t.run();
+}
+
+contract(localBackend, 'local');
+contract(azureBackend, 'azure');
+contract(s3Backend, 's3');
