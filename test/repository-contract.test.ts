@@ -210,17 +210,107 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     assert.equal(names, ['fresh', 'Made by toasty'], 'the toasty data set is indexed, after the newer one');
   });
 
+  t('two publishers at once: both finish, every data set is whole, the last index lists them all', async (ctx) => {
+    const scope = `s${ctx.scope}`;
+    const projects = [new TempProject(`imgbuild-${label}-a-`), new TempProject(`imgbuild-${label}-b-`)];
+    const names = [['a1', 'a2', 'shared'], ['b1', 'b2', 'shared']];
+    for (const [i, project] of projects.entries()) {
+      for (const name of names[i]!) await writeCoordinatePng(project.path(`incoming/${name}.png`), name === 'shared' ? 700 : 300 + 40 * i, 300);
+    }
+    // Both point at one repository (same folder or prefix), each from its own work folder and cache.
+    const repoFlags = ctx.backend.flags(ctx.project, scope);
+    const runs = await Promise.all(projects.map((project) => project.jsonAsync(['all', '--publish-url-prefix', PREFIX, ...repoFlags])));
+    for (const run of runs) assert.is(run.code, 0, `${run.stderr}\n${JSON.stringify(run.report.failed)}`);
+    const repo = await open(ctx);
+    for (const id of ['a1', 'a2', 'b1', 'b2', 'shared']) {
+      const manifest = JSON.parse((await repo.get(`${id}/imgbuild.json`))!.toString());
+      for (const file of manifest.files as Array<{ path: string; size: number }>) assert.is((await repo.get(`${id}/${file.path}`))?.length, file.size, `${id}/${file.path}`);
+      assert.is(await repo.get(`${id}/.imgbuild-lock`), undefined);
+    }
+    assert.is(await repo.get('.imgbuild-index-lock'), undefined);
+    const root = (await repo.get('index.wtml'))!.toString();
+    assert.is(root.match(/<Place /g)?.length, 5, root);
+    projects.forEach((project) => project.remove());
+  });
+
+  t('stages: process uploads nothing, a rejected image is not published, reindex works from a bare machine', async (ctx) => {
+    const p = ctx.project;
+    const scope = `s${ctx.scope}`;
+    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    await writeCoordinatePng(p.path(`in-${scope}/keep.png`), 200, 100);
+    await writeCoordinatePng(p.path(`in-${scope}/drop.png`), 200, 100);
+    ctx.backend.proxy?.reset();
+    const processed = await p.jsonAsync(['process', ...flags]);
+    assert.is(processed.code, 0, processed.stderr);
+    assert.equal(ids(processed.report.ran).filter((i) => i.startsWith('publish') || i === 'index'), []);
+    assert.ok(fs.existsSync(p.path(`work-${scope}/keep/index_rel.wtml`)));
+    if (ctx.backend.proxy) assert.is(ctx.backend.proxy.counts['PUT'] ?? 0, 0, 'process uploads nothing');
+    const repo = await open(ctx);
+    assert.equal(await repo.folders(''), []);
+    // The reviewer rejects one image; publishing skips it, with the reason.
+    fs.writeFileSync(p.path(`work-${scope}/drop/rejected`), 'stars are trailed');
+    const published = await p.jsonAsync(['all', ...flags]);
+    assert.is(published.code, 0, published.stderr);
+    assert.equal(ids(published.report.ran), ['index', 'publish:keep'], 'nothing is processed again');
+    assert.match(published.report.skipped!.find((s) => s.id === 'publish:drop')!.why, /rejected by a reviewer .*stars are trailed/);
+    assert.equal(await repo.folders(''), ['keep']);
+    // Another machine with no work folder and no cache can rebuild the root index from the repository.
+    await repo.put('toasty-pipeline-config.yaml', Buffer.from('folder_name: "From the repository"\npublish_url_prefix: https://cdn.example.org/\n'), { contentType: 'text/yaml' });
+    const bare = new TempProject(`imgbuild-${label}-bare-`);
+    const reindex = await bare.jsonAsync(['reindex', ...ctx.backend.flags(p, scope)]);
+    assert.is(reindex.code, 0, reindex.stderr);
+    assert.equal(ids(reindex.report.ran), ['index']);
+    // reindex always rebuilds, even when nothing local changed: the repository may have.
+    const again = await bare.jsonAsync(['reindex', ...ctx.backend.flags(p, scope)]);
+    assert.equal(again.report.ran!.map((r) => r.why), ['asked for on the command line']);
+    const root = (await repo.get('index.wtml'))!.toString();
+    assert.match(root, /Name="From the repository"/, 'folder_name comes from toasty-pipeline-config.yaml');
+    assert.is(root.match(/<Place /g)?.length, 1);
+    bare.remove();
+  });
+
   if (label !== 'local') {
+    t('an interrupted publish resumes without uploading again what is already there', async (ctx) => {
+      const p = ctx.project;
+      const scope = `s${ctx.scope}`;
+      const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+      await writeCoordinatePng(p.path(`in-${scope}/resume.png`), 1500, 1000);
+      const failing = (url: string): boolean => /\/resume\/3\/3\//.test(url);
+      ctx.backend.proxy!.policy = ({ method, url }) => (method === 'PUT' && failing(url) ? 'fail-503' : 'pass');
+      const first = await p.jsonAsync(['all', ...flags]);
+      assert.is(first.code, 1);
+      const uploadedBefore = new Set(
+        ctx.backend.proxy!.requests.filter((r) => r.method === 'PUT' && r.url.includes('/resume/') && !failing(r.url) && !/imgbuild\.|\.imgbuild-lock/.test(r.url)).map((r) => r.url.split('?')[0]),
+      );
+      assert.ok(uploadedBefore.size > 0, 'some files made it before the failure');
+      ctx.backend.proxy!.policy = () => 'pass';
+      ctx.backend.proxy!.reset();
+      const second = await p.jsonAsync(['all', ...flags]);
+      assert.is(second.code, 0, second.stderr);
+      const uploadedAgain = ctx.backend.proxy!.requests.filter((r) => r.method === 'PUT' && uploadedBefore.has(r.url.split('?')[0]!));
+      assert.equal(uploadedAgain, [], 'nothing already uploaded is sent twice');
+      const repo = await open(ctx);
+      assert.is(await repo.get('resume/imgbuild.partial.json'), undefined, 'the progress record is gone once the manifest is written');
+      const manifest = JSON.parse((await repo.get('resume/imgbuild.json'))!.toString());
+      for (const file of manifest.files as Array<{ path: string; size: number }>) assert.is((await repo.get(`resume/${file.path}`))?.length, file.size, file.path);
+    });
+
     t('transient server failures are retried and the publish completes', async (ctx) => {
       const p = ctx.project;
       const scope = `s${ctx.scope}`;
       const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
       await writeCoordinatePng(p.path(`in-${scope}/flaky.png`), 600, 400);
+      // Every second distinct request fails on its first attempt (503 or a cut connection) and succeeds when
+      // retried: deterministic, so the test cannot flake on an unlucky run of faults.
       let failures = 0;
-      ctx.backend.proxy!.policy = ({ index }) => {
-        if (index % 3 !== 1) return 'pass';
+      const seen = new Set<string>();
+      ctx.backend.proxy!.policy = ({ method, url }) => {
+        const request = `${method} ${url}`;
+        if (seen.has(request)) return 'pass';
+        seen.add(request);
+        if (seen.size % 2 === 1) return 'pass';
         failures++;
-        return index % 2 === 0 ? 'fail-503' : 'reset';
+        return failures % 2 === 0 ? 'fail-503' : 'reset';
       };
       const run = await p.jsonAsync(['all', ...flags]);
       assert.is(run.code, 0, `${run.stderr}\n${JSON.stringify(run.report.failed)}`);

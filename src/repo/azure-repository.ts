@@ -94,27 +94,41 @@ export class AzureRepository implements Repository {
   async *list(prefix: string): AsyncIterable<RepositoryEntry> {
     const container = await this.client();
     const base = this.prefix ? `${this.prefix}/` : '';
-    try {
-      for await (const blob of container.listBlobsFlat({ prefix: base + prefix })) {
-        yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0 };
+    // Page by page, each page retried on its own from its continuation token.
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await withRetry(async () => {
+          const result = await container.listBlobsFlat({ prefix: base + prefix }).byPage({ maxPageSize: 5000, ...(token ? { continuationToken: token } : {}) }).next();
+          return result.done ? undefined : result.value;
+        });
+      } catch (error) {
+        if (AzureRepository.missing(error)) return;
+        throw error;
       }
-    } catch (error) {
-      if (!AzureRepository.missing(error)) throw error;
-    }
+      if (!page) return;
+      for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0 };
+      token = page.continuationToken || undefined;
+    } while (token);
   }
 
   async folders(prefix: string): Promise<string[]> {
     const container = await this.client();
     const base = (this.prefix ? `${this.prefix}/` : '') + (prefix ? `${prefix.replace(/\/$/, '')}/` : '');
-    const names: string[] = [];
     try {
-      for await (const item of container.listBlobsByHierarchy('/', { prefix: base })) {
-        if (item.kind === 'prefix') names.push(item.name.slice(base.length).replace(/\/$/, ''));
-      }
+      // A listing of folder names is short: on a transient failure it simply starts again.
+      return await withRetry(async () => {
+        const names: string[] = [];
+        for await (const item of container.listBlobsByHierarchy('/', { prefix: base })) {
+          if (item.kind === 'prefix') names.push(item.name.slice(base.length).replace(/\/$/, ''));
+        }
+        return names.sort();
+      });
     } catch (error) {
-      if (!AzureRepository.missing(error)) throw error;
+      if (AzureRepository.missing(error)) return [];
+      throw error;
     }
-    return names.sort();
   }
 
   async delete(path: string): Promise<void> {

@@ -51,6 +51,21 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   if (failure) throw failure.error;
 }
 
+/** Progress of a publish under way: path → sha256 of what is uploaded, so an interrupted one resumes. */
+export const PROGRESS_NAME = 'imgbuild.partial.json';
+const PROGRESS_EVERY = 100;
+
+async function readProgress(repository: Repository, id: string): Promise<Map<string, string>> {
+  const bytes = await repository.get(`${id}/${PROGRESS_NAME}`);
+  if (bytes === undefined) return new Map();
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    return new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  } catch {
+    return new Map();
+  }
+}
+
 /** The lock one data set is published under: a second publisher of the same id waits its turn or fails. */
 export const DATA_SET_LOCK = '.imgbuild-lock';
 
@@ -73,16 +88,36 @@ async function publishUnlocked(
 ): Promise<PublishResult> {
   const previous = await readManifest(repository, id);
   const previousHashes = new Map((previous?.files ?? []).map((f) => [f.path, f.sha256]));
-  const changed = files.filter((f) => previousHashes.get(f.path) !== f.sha256);
+  // What an interrupted attempt already uploaded (its progress record) is not uploaded again.
+  const progress = new Map([...previousHashes, ...(await readProgress(repository, id))]);
+  const changed = files.filter((f) => progress.get(f.path) !== f.sha256);
   let uploadedBytes = 0;
+  let sinceSaved = 0;
+  let saving: Promise<void> = Promise.resolve();
+  const saveProgress = (): Promise<void> => {
+    const snapshot = JSON.stringify(Object.fromEntries(progress));
+    saving = saving.then(() => repository.put(`${id}/${PROGRESS_NAME}`, Buffer.from(snapshot), { contentType: 'application/json', cacheControl: 'no-store' }));
+    return saving;
+  };
   const upload = async (file: FileToPublish): Promise<void> => {
     if (options.signal?.aborted) throw new Error('publishing was interrupted');
     await repository.putFile(`${id}/${file.path}`, file.source, { contentType: contentTypeOf(file.path), cacheControl: cacheControlOf(file.path) });
     uploadedBytes += file.size;
+    progress.set(file.path, file.sha256);
+    if (++sinceSaved >= PROGRESS_EVERY) {
+      sinceSaved = 0;
+      void saveProgress().catch(() => undefined); // progress is an optimisation; the manifest is the truth
+    }
   };
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-  await forEachLimited(changed.filter((f) => !LAST_FILES.has(f.path)), concurrency, upload);
-  await forEachLimited(changed.filter((f) => LAST_FILES.has(f.path)), concurrency, upload);
+  try {
+    await forEachLimited(changed.filter((f) => !LAST_FILES.has(f.path)), concurrency, upload);
+    await forEachLimited(changed.filter((f) => LAST_FILES.has(f.path)), concurrency, upload);
+  } catch (error) {
+    if (sinceSaved > 0) await saveProgress().catch(() => undefined);
+    throw error;
+  }
+  await saving.catch(() => undefined);
   const manifest: DataSetManifest = {
     format: 1,
     id,
@@ -96,7 +131,8 @@ async function publishUnlocked(
   });
   // Files the new version no longer has (tiles of a larger old image) go only once nothing points at them.
   const current = new Set(files.map((f) => f.path));
-  const stale = [...previousHashes.keys()].filter((p) => !current.has(p));
+  const stale = [...progress.keys()].filter((p) => !current.has(p));
   await forEachLimited(stale, concurrency, (p) => repository.delete(`${id}/${p}`));
+  await repository.delete(`${id}/${PROGRESS_NAME}`);
   return { uploaded: changed.length, uploadedBytes, unchanged: files.length - changed.length, removed: stale.length };
 }

@@ -24,6 +24,8 @@ export function isTransient(error: unknown): boolean {
   const { status, code } = errorStatus(error);
   if (status !== undefined) return status === 408 || status === 429 || status >= 500;
   if (code !== undefined && TRANSIENT_CODES.has(code)) return true;
+  // A connection cut mid-request surfaces as Node's "socket hang up" inside the SDKs' own error types.
+  if (/socket hang up|ECONNRESET|EPIPE|other side closed/i.test((error as Error)?.message ?? '')) return true;
   const cause = (error as { cause?: unknown })?.cause;
   return cause !== undefined && cause !== error ? isTransient(cause) : false;
 }
