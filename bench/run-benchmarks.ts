@@ -1,6 +1,8 @@
 // `npm run bench`: imgbuild against peers measured in the same run, reported as ratios.
 //   1. Tiling an 8192×8192 RGB PNG to a full study pyramid: imgbuild ÷ `vips dzsave --layout google`.
 //   2. A no-op build over 10,000 built inputs (a trivial copy rule): imgbuild ÷ ninja on the same graph.
+//   3. Publishing 5,000 tiles to Azurite and s3rver: files per second, and the cost of a no-op republish.
+// `npm run bench -- tiling|noop|publish` runs one of them.
 // Needs Debian's libvips-tools, ninja-build and time (GNU time, for peak RSS):
 //   apt-get install -y libvips-tools ninja-build time
 import { spawnSync } from 'node:child_process';
@@ -8,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { publishBenchmark } from './publish-benchmark.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'bench', '.out');
@@ -144,3 +147,4 @@ if (!fs.existsSync('/usr/bin/time')) {
 const which = process.argv[2];
 if (which === undefined || which === 'tiling') await tilingBenchmark();
 if (which === undefined || which === 'noop') noOpBenchmark();
+if (which === undefined || which === 'publish') await publishBenchmark(OUT);
