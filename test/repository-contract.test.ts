@@ -1,7 +1,6 @@
 // One contract, three data repositories: a local folder, Azure Blob Storage (Azurite) and S3 (s3rver), the
 // remote two behind a fault-injecting proxy on 127.0.0.1 that counts uploads and fails requests on demand.
 import fs from 'node:fs';
-import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openRepository, type RepositorySpec } from '../src/repo/repository-spec.js';
