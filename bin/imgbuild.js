@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Entry point. The TypeScript sources are compiled to dist/ by `npm install` (the prepare script).
-import { exitCodeFor, main } from '../dist/src/cli/main.js';
+// Entry point. The TypeScript sources are compiled to dist/ and bundled into dist/bundle by `npm install` (the prepare script).
+import { exitCodeFor, main } from '../dist/bundle/cli.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -10,7 +10,7 @@ export type Digest = string & { readonly __digest: true };
 /** [size, mtimeMs, inode, sha256 hex, racy (1) or not (0)] */
 export type FileMemoEntry = [number, number, number, string, number];
 
-const RACY_WINDOW_MS = 2000;
+export const RACY_WINDOW_MS = 2000;
 const CHUNK = 1 << 20;
 
 // crypto.hash (Node ≥ 20.12) is a one-shot digest about twice as fast as createHash for small inputs, which

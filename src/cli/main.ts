@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, type PipelineConfig } from '../config/pipeline-config.js';
-import { loadConfig } from '../config/load-config.js';
+import { loadConfigModule } from '../config/load-config.js';
 import { CacheLockError } from '../cache/cache-lock.js';
 import { RuleError } from '../graph/rule.js';
 import { PatternError } from '../graph/pattern.js';
@@ -11,6 +11,7 @@ import { build } from '../run/build.js';
 import { RepositorySpecError } from '../repo/repository-spec.js';
 import { redact } from '../repo/redact.js';
 import { wwtStudyRules } from '../../rules/index.js';
+import { engineVersion } from '../engine-location.js';
 import { HELP } from './help.js';
 import { jsonReporter, terminalReporter } from './reporters.js';
 
@@ -51,11 +52,6 @@ function parse(argv: string[]) {
   }
 }
 
-function version(): string {
-  const manifest = new URL('../../../package.json', import.meta.url);
-  return (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   if (values.help || positionals[0] === 'help') {
@@ -63,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.version) {
-    process.stdout.write(`imgbuild ${version()}\n`);
+    process.stdout.write(`imgbuild ${engineVersion()}\n`);
     return 0;
   }
   let jobs: number | undefined;
@@ -74,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   const configFile = values.config ?? (fs.existsSync(path.join(cwd, DEFAULT_CONFIG)) ? DEFAULT_CONFIG : undefined);
   // Without a config file, the built-in pipeline runs on the folders the flags (or defaults) name.
-  const config: PipelineConfig = configFile ? await loadConfig(path.resolve(cwd, configFile)) : {};
+  const { config, identity } = configFile
+    ? await loadConfigModule(path.resolve(cwd, configFile))
+    : { config: {} as PipelineConfig, identity: 'built-in' };
   const projectDir = configFile ? path.dirname(path.resolve(cwd, configFile)) : cwd;
 
   const reporter = values.json ? jsonReporter((t) => process.stdout.write(t)) : terminalReporter(process.stdout, process.stderr, values.verbose ?? false);
@@ -88,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
   const { summary } = await build({
     config,
+    ...(identity !== undefined ? { configIdentity: identity } : {}),
     projectDir,
     cwd,
     defaultRules: wwtStudyRules(),

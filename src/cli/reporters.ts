@@ -100,10 +100,11 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
         case 'finish': {
           clearLine();
           const s = event.summary;
+          const how = verbose && s.fromSnapshot ? ' (no file changed since the last no-op)' : '';
           if (s.dryRun) {
-            out.write(total === 0 ? `imgbuild: nothing to do, ${s.fresh} nodes up to date\n` : `imgbuild: ${total} to run, ${s.fresh} up to date (dry run)\n`);
+            out.write(total === 0 ? `imgbuild: nothing to do, ${s.fresh} nodes up to date${how}\n` : `imgbuild: ${total} to run, ${s.fresh} up to date (dry run)\n`);
           } else if (s.ran.length === 0 && s.failed.length === 0 && s.blocked.length === 0) {
-            out.write(`imgbuild: nothing to do, ${s.fresh} nodes up to date\n`);
+            out.write(`imgbuild: nothing to do, ${s.fresh} nodes up to date${how}\n`);
           } else {
             const parts = [`${s.ran.length} ran`, `${s.failed.length} failed`];
             if (s.blocked.length > 0) parts.push(`${s.blocked.length} not run`);

@@ -6,10 +6,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { PUBLIC_ENTRY } from '../engine-location.js';
 import { ConfigError, type PipelineConfig, validateConfig } from './pipeline-config.js';
-
-const PUBLIC_ENTRY = fileURLToPath(new URL('../index.js', import.meta.url));
 
 interface CompiledStamp {
   /** [absolute path, size, mtimeMs] of every source file bundled into the compiled config. */
@@ -82,9 +81,18 @@ async function compile(file: string, outDir: string, stampPath: string): Promise
 
 /** Load and validate a config file (.ts, .mts, .js, .mjs). */
 export async function loadConfig(file: string): Promise<PipelineConfig> {
+  return (await loadConfigModule(file)).config;
+}
+
+/**
+ * The config and its identity: for a TypeScript config, the compiled module, whose name is the hash of
+ * everything bundled into it. A JavaScript config may import files nobody tracks, so it has none.
+ */
+export async function loadConfigModule(file: string): Promise<{ config: PipelineConfig; identity: string | undefined }> {
   const absolute = path.resolve(file);
   if (!fs.existsSync(absolute)) throw new ConfigError(`config file ${file} does not exist`);
   let moduleFile = absolute;
+  let identity: string | undefined;
   if (/\.m?ts$/.test(absolute)) {
     const outDir = compiledConfigDir(path.dirname(absolute));
     const stampPath = path.join(outDir, `${crypto.createHash('sha256').update(absolute).digest('hex').slice(0, 16)}.json`);
@@ -95,6 +103,7 @@ export async function loadConfig(file: string): Promise<PipelineConfig> {
       stamp = undefined;
     }
     moduleFile = stamp && stampIsCurrent(stamp) ? stamp.output : await compile(absolute, outDir, stampPath);
+    identity = moduleFile;
   }
   let loaded: { default?: unknown };
   try {
@@ -104,5 +113,5 @@ export async function loadConfig(file: string): Promise<PipelineConfig> {
     throw new ConfigError(`${file}: ${(error as Error).message}`);
   }
   if (loaded.default === undefined) throw new ConfigError(`${file} has no default export; end it with export default defineConfig({...})`);
-  return validateConfig(loaded.default, file);
+  return { config: validateConfig(loaded.default, file), identity };
 }

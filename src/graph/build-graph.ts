@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { sanitizeItemId } from './item-id.js';
-import { compilePattern, globPattern } from './pattern.js';
+import { compilePattern, type FolderStamp, globPattern } from './pattern.js';
 import { type NodeIdentity, type Params, type Rule, RuleError } from './rule.js';
 
 export interface NodeInput {
@@ -39,6 +39,8 @@ export interface BuildGraph {
   readonly nodes: readonly BuildNode[];
   readonly byRule: ReadonlyMap<string, readonly BuildNode[]>;
   readonly rules: readonly Rule[];
+  /** Every folder listed to find the nodes' files: the graph stays the same while none of them changes. */
+  readonly listedFolders: readonly FolderStamp[];
 }
 
 /** `.`/`..` segments, doubled or back slashes: anything that needs path.resolve's full treatment. */
@@ -92,7 +94,7 @@ function dependenciesOf(rule: Rule): string[] {
   return names;
 }
 
-function resolveParams(rule: Rule, settings: Settings, overrides: Readonly<Record<string, Params>>): Params {
+export function resolveParams(rule: Rule, settings: Settings, overrides: Readonly<Record<string, Params>>): Params {
   const base = typeof rule.params === 'function' ? rule.params(settings) : (rule.params ?? {});
   const override = overrides[rule.name] ?? {};
   for (const key of Object.keys(override)) {
@@ -131,10 +133,11 @@ export function buildGraph(
   const nodes: BuildNode[] = [];
   const outputOwners = new Map<string, string>();
   const workRoot = path.resolve(settings.work);
+  const listedFolders: FolderStamp[] = [];
 
   for (const rule of ordered) {
     const params = resolveParams(rule, settings, paramOverrides);
-    const seeds = seedsOf(rule, settings, byRule);
+    const seeds = seedsOf(rule, settings, byRule, listedFolders);
     const ruleNodes: BuildNode[] = [];
     const ruleItems = new Map<string, BuildNode>();
     const items = new Map<string, string>();
@@ -189,10 +192,10 @@ export function buildGraph(
     byRule.set(rule.name, ruleNodes);
     byItem.set(rule.name, ruleItems);
   }
-  return { nodes, byRule, rules: ordered };
+  return { nodes, byRule, rules: ordered, listedFolders };
 }
 
-function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, readonly BuildNode[]>): Seed[] {
+function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, readonly BuildNode[]>, listed: FolderStamp[]): Seed[] {
   const source = rule.forEach;
   if (rule.aggregate !== undefined) {
     return [{ item: '', wildcards: {}, upstream: [...(byRule.get(rule.aggregate) ?? [])] }];
@@ -203,7 +206,7 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   }
   const folder = sourceFolder(source.in, settings);
   const pattern = compilePattern(source.files);
-  return globPattern(folder, pattern).map((match) => {
+  return globPattern(folder, pattern, listed).map((match) => {
     const file = resolveUnder(folder, match.relative);
     const raw = match.wildcards['id'] ?? Object.values(match.wildcards).join('-');
     let item: string;

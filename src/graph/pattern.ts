@@ -18,6 +18,9 @@ export interface PatternMatch {
   readonly wildcards: Record<string, string>;
 }
 
+/** A listed folder as it was just before it was read: [path, mtimeMs, inode], or [path] when it is missing. */
+export type FolderStamp = [string, number, number] | [string];
+
 export class PatternError extends Error {
   override readonly name = 'PatternError';
 }
@@ -61,11 +64,16 @@ export function matchPattern(pattern: FilePattern, relative: string): PatternMat
 /**
  * Every regular file under `root` that matches, sorted by path. A missing root matches nothing. Hidden
  * files and in-progress downloads (`.part`, `.tmp`) are never matched: a file still being written must not
- * be picked up half-way.
+ * be picked up half-way. Each folder read is stamped into `listed` (stat first, then read, so an entry
+ * added in between makes the stamp look old, never current).
  */
-export function globPattern(root: string, pattern: FilePattern): PatternMatch[] {
+export function globPattern(root: string, pattern: FilePattern, listed?: FolderStamp[]): PatternMatch[] {
   const matches: PatternMatch[] = [];
   const walk = (dir: string, prefix: string, depth: number): void => {
+    if (listed) {
+      const stat = fs.statSync(dir, { throwIfNoEntry: false });
+      listed.push(stat ? [dir, stat.mtimeMs, stat.ino] : [dir]);
+    }
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });

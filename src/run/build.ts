@@ -4,6 +4,15 @@ import path from 'node:path';
 import { acquireCacheLock } from '../cache/cache-lock.js';
 import { BuildState } from '../cache/build-state.js';
 import { FileHasher } from '../cache/file-hasher.js';
+import {
+  bookkeepingStamps,
+  dropFreshSnapshots,
+  nodeStamps,
+  racyStamp,
+  type SnapshotScope,
+  verifyFreshSnapshot,
+  writeFreshSnapshot,
+} from '../cache/fresh-snapshot.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { resolveJobs, resolveRepository, resolveSettings, type SettingOverrides } from '../config/resolve-settings.js';
 import { readRepositoryConfig } from '../config/repository-config.js';
@@ -19,6 +28,12 @@ import { clearStaging } from './staging.js';
 
 export interface BuildRequest {
   readonly config: PipelineConfig;
+  /**
+   * What the config is, as content: the compiled config module's path (its name carries its hash), or
+   * 'built-in' when there is no config file. Without it (a config object made in code) no-ops are not
+   * remembered, because nothing says whether the config changed.
+   */
+  readonly configIdentity?: string;
   /** Folder relative config paths start from. */
   readonly projectDir: string;
   /** Rules used when the config names none (the built-in WWT rules). */
@@ -41,6 +56,14 @@ export interface BuildResult {
   readonly hashedFiles: number;
 }
 
+/** The events and summary of a build the no-op snapshot answered: the same as a planned no-op's. */
+function reportNoOp(fresh: number, dryRun: boolean, emit: EventSink): BuildSummary {
+  emit({ type: 'plan', dryRun, total: fresh, fresh, run: [], skipped: [] });
+  const summary: BuildSummary = { dryRun, fresh, ran: [], failed: [], blocked: [], skipped: [], warnings: [], ms: 0, fromSnapshot: true };
+  emit({ type: 'finish', summary });
+  return summary;
+}
+
 export async function build(request: BuildRequest): Promise<BuildResult> {
   const overrides = request.overrides ?? {};
   const cwd = request.cwd ?? process.cwd();
@@ -48,10 +71,18 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   const repository = await (request.repository ?? openRepository)(spec);
   const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, await readRepositoryConfig(repository));
   const rules = request.config.rules ?? request.defaultRules;
-  const graph = buildGraph(rules, settings, request.config.params ?? {});
-  const { nodes, forced } = selectTargets(graph, request.targets);
   const emit = request.emit ?? (() => undefined);
   const dryRun = request.dryRun ?? false;
+  const scope: SnapshotScope | undefined =
+    request.configIdentity === undefined
+      ? undefined
+      : { configIdentity: request.configIdentity, settings, targets: request.targets, rules, paramOverrides: request.config.params ?? {} };
+  if (scope) {
+    const fresh = verifyFreshSnapshot(settings.cache, scope);
+    if (fresh !== undefined) return { summary: reportNoOp(fresh, dryRun, emit), settings, hashedFiles: 0 };
+  }
+  const graph = buildGraph(rules, settings, request.config.params ?? {});
+  const { nodes, forced } = selectTargets(graph, request.targets);
 
   const release = dryRun ? () => undefined : acquireCacheLock(settings.cache);
   try {
@@ -67,6 +98,8 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       display,
       forced,
     );
+    // Before anything changes, forget remembered no-ops (their stamps would catch it, but why keep them).
+    if (!dryRun && plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(settings.cache);
     const summary = await runPlan(
       plan,
       { jobs: resolveJobs(request.config, overrides), keepGoing: request.keepGoing ?? false, dryRun, ...(request.signal ? { signal: request.signal } : {}) },
@@ -76,6 +109,14 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     if (!dryRun) {
       state.save(hasher.changed);
       clearStaging(settings.work);
+      const noOp = summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length === 0;
+      // Remember a no-op only when it rested on files alone (see fresh-snapshot.ts for the conditions).
+      if (scope && noOp && forced.size === 0 && !request.signal?.aborted && !nodes.some((n) => n.rule.check)) {
+        const files = nodeStamps(nodes, state, state.files);
+        if (racyStamp(graph.listedFolders, files) === undefined) {
+          writeFreshSnapshot(settings.cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(settings.cache), ...files]);
+        }
+      }
     }
     return { summary, settings, hashedFiles: hasher.hashedFiles };
   } finally {

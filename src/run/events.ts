@@ -35,6 +35,8 @@ export interface BuildSummary {
   readonly skipped: readonly PlannedRun[];
   readonly warnings: ReadonlyArray<{ readonly id: string; readonly message: string }>;
   readonly ms: number;
+  /** True when the no-op snapshot (cache/fresh-snapshot.ts) answered, without planning the graph. */
+  readonly fromSnapshot?: boolean;
 }
 
 export type EventSink = (event: BuildEvent) => void;

@@ -1,0 +1,21 @@
+// Bundles the compiled engine (dist/src, dist/rules) into dist/bundle: the public API (index.js) and the CLI
+// (cli.js) with their shared code in one chunk. Node loads three modules instead of about forty, which is a
+// quarter of a no-op build's time. npm packages stay external; config files import index.js, so they share
+// the CLI's modules.
+import fs from 'node:fs';
+import { build } from 'esbuild';
+
+fs.rmSync('dist/bundle', { recursive: true, force: true });
+
+await build({
+  entryPoints: { index: 'dist/src/index.js', cli: 'dist/src/cli/main.js' },
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  chunkNames: 'shared-[hash]',
+  logLevel: 'warning',
+});
