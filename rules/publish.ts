@@ -14,6 +14,7 @@ export default defineRule({
   after: ['tiles', 'thumbnail', 'wtml'],
   publishes: true,
   skip: async (ctx) => reviewerRejection(ctx) ?? (await repositorySkip(ctx)),
+  checkReadsOnlyRepository: true,
   check: async (ctx) => {
     const manifest = await readManifest(ctx.repository, ctx.item);
     if (manifest === undefined) return `not in the repository (${ctx.repository.description})`;

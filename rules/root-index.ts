@@ -12,6 +12,7 @@ export default defineRule({
   aggregate: 'publish',
   publishes: true,
   params: (settings) => ({ folderName: settings.folderName, folderThumbnailUrl: settings.folderThumbnailUrl }),
+  checkReadsOnlyRepository: true,
   check: async (ctx) => ((await ctx.repository.get('index.wtml')) === undefined ? 'the repository has no root index.wtml' : undefined),
   // Serialised with other publishers' reindexes, and listing only once the lock is held, so the last index
   // written includes every data set published before it started.

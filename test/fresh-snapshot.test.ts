@@ -5,23 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ids, TempProject } from './helpers/project.js';
+import { ageFiles as age, ids, TempProject } from './helpers/project.js';
 import { TEXT_PIPELINE } from './helpers/text-pipeline.js';
 
 const FROM_SNAPSHOT = 'since the last no-op';
-
-/** Files that arrived a minute ago: outside the racy window in which a no-op is not remembered. */
-function age(dir: string): void {
-  const old = new Date(Date.now() - 60_000);
-  const walk = (d: string): void => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      if (entry.isDirectory()) walk(path.join(d, entry.name));
-      fs.utimesSync(path.join(d, entry.name), old, old);
-    }
-  };
-  if (fs.existsSync(dir)) walk(dir);
-  if (fs.existsSync(dir)) fs.utimesSync(dir, old, old);
-}
 
 function snapshots(project: TempProject): string[] {
   return fs.existsSync(project.path('cache')) ? fs.readdirSync(project.path('cache')).filter((n) => n.startsWith('fresh-')) : [];

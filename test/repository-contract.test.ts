@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { openRepository, type RepositorySpec } from '../src/repo/repository-spec.js';
 import type { Repository } from '../src/repo/repository.js';
 import { writeCoordinatePng } from './helpers/images.js';
-import { ids, TempProject } from './helpers/project.js';
+import { ageFiles, ids, TempProject } from './helpers/project.js';
 import { azureConnectionString, type FaultProxy, S3_CREDENTIALS, startAzurite, startFaultProxy, startS3, type RunningServer } from './helpers/servers.js';
 
 interface Backend {
@@ -130,6 +130,35 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     let refused = false;
     await repo.put('../escape.txt', Buffer.from('x'), { contentType: 'text/plain' }).catch(() => (refused = true));
     assert.ok(refused, 'a path leaving the repository is refused');
+  });
+
+  t('a no-op is remembered only on a local folder, with the repository files it read; a remote one is asked every time', async (ctx) => {
+    const p = ctx.project;
+    const scope = `s${ctx.scope}`;
+    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    await writeCoordinatePng(p.path(`in-${scope}/small.png`), 300, 200);
+    assert.is((await p.cliAsync(['all', ...flags])).code, 0);
+    ageFiles(p.path(`in-${scope}`));
+    ageFiles(p.path(`work-${scope}`));
+    if (label === 'local') ageFiles(p.path(`repo-${scope}`));
+    await p.cliAsync(['all', ...flags]);
+    ctx.backend.proxy?.reset();
+    const third = await p.cliAsync(['all', ...flags, '-v']);
+    assert.match(third.stdout, 'nothing to do, 6 nodes up to date');
+    const remembered = fs.readdirSync(p.path(`cache-${scope}`)).some((n) => n.startsWith('fresh-'));
+    if (label === 'local') {
+      assert.ok(remembered);
+      assert.match(third.stdout, 'since the last no-op');
+      // The manifest is a stamped repository file: another version published there is noticed.
+      const manifestFile = p.path(`repo-${scope}/small/imgbuild.json`);
+      fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), key: 'published by another machine' }));
+      assert.equal(ids((await p.jsonAsync(['all', ...flags])).report.ran), ['publish:small']);
+    } else {
+      assert.not.ok(remembered, 'a remote repository can change behind our back');
+      assert.not.match(third.stdout, 'since the last no-op');
+      const asked = (name: string): boolean => ctx.backend.proxy?.requests.some((r) => r.url.split('?')[0]!.endsWith(`/${scope}/${name}`)) ?? false;
+      assert.ok(asked('small/imgbuild.json') && asked('index.wtml'), `the manifest and the root index were asked for: ${JSON.stringify(ctx.backend.proxy?.requests)}`);
+    }
   });
 
   t('first publish, a no-op republish uploads nothing, one changed image uploads only its changed files', async (ctx) => {

@@ -5,8 +5,9 @@
 // none changed, it is a no-op again and stops there, without expanding the graph, reading state.json or
 // computing a key. Any difference at all, and the ordinary plan decides, and the snapshot is dropped.
 //
-// It is written only when the verdict depended on nothing else: no node asked the repository (`check`),
-// nothing was skipped or forced, the config is a compiled file whose content is known, and no stamp is
+// It is written only when the verdict depended on nothing else: every `check` promised to read only the
+// repository, and the repository is a local folder, so the files it read are stamped too (a remote one can
+// change behind our back; see repo/recording-repository.ts); nothing was skipped or forced, the config is a compiled file whose content is known, and no stamp is
 // "racy" (changed so recently that a same-size rewrite in the same clock tick could go unseen; see
 // file-hasher.ts). Rules' `inputs`/`outputs`/`params` functions must depend only on the node and the
 // settings, which the rule API asks of them anyway.

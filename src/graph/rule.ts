@@ -105,6 +105,12 @@ export interface RuleDefinition<P extends Params = Params> {
   /** State outside the work area (a repository): return why the node is stale, or undefined if done. */
   readonly check?: (ctx: CheckContext) => Promise<string | undefined> | string | undefined;
   /**
+   * Promise that `check` reads nothing but `ctx.repository.get`: then a no-op can be remembered by the stat
+   * of the repository files it read, when the repository is a local folder. Without it, a rule with a check
+   * makes every no-op plan in full.
+   */
+  readonly checkReadsOnlyRepository?: boolean;
+  /**
    * Whether a node that would run must not run at all (a `skip.flag`, a reviewer's rejection): return the
    * reason, or undefined. Asked only of nodes that are stale, so a no-op never pays for it. What depends on a
    * skipped node is skipped too.

@@ -18,6 +18,10 @@ export class LocalRepository implements Repository {
     return path.join(this.root, ...relative.split('/'));
   }
 
+  localFile(relative: string): string {
+    return this.resolve(relative);
+  }
+
   async get(relative: string): Promise<Buffer | undefined> {
     try {
       return await fs.promises.readFile(this.resolve(relative));

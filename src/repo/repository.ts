@@ -28,6 +28,12 @@ export interface Repository {
   delete(path: string): Promise<void>;
   /** Create an object only if none exists (for locks); false when another writer got there first. */
   createExclusive(path: string, body: Buffer): Promise<boolean>;
+  /**
+   * Only for a repository that is a folder on this machine: the file that holds `path`. It lets a no-op that
+   * read the repository be remembered by the stat of what it read (cache/fresh-snapshot.ts); a remote
+   * repository can change at any moment without this machine noticing, so it has none.
+   */
+  localFile?(path: string): string;
 }
 
 export class RepositoryPathError extends Error {

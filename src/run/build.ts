@@ -21,6 +21,7 @@ import type { Settings } from '../config/settings.js';
 import { buildGraph, selectTargets } from '../graph/build-graph.js';
 import type { Rule } from '../graph/rule.js';
 import type { Repository } from '../repo/repository.js';
+import { RecordingRepository } from '../repo/recording-repository.js';
 import type { BuildSummary, EventSink } from './events.js';
 import { planBuild } from './plan.js';
 import { runPlan } from './scheduler.js';
@@ -90,11 +91,14 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     const state = BuildState.load(settings.cache);
     const hasher = new FileHasher(state.files);
     const display = (file: string): string => path.relative(settings.projectDir, file) || file;
+    // Checks see a repository that notes what they read, so a no-op that asked it can be remembered.
+    const recorder = scope ? new RecordingRepository(repository) : undefined;
+    const checked = recorder ?? repository;
     const plan = await planBuild(
       nodes,
       state,
       hasher,
-      ({ node, key }) => ({ id: node.id, item: node.item, key, settings, repository }),
+      ({ node, key }) => ({ id: node.id, item: node.item, key, settings, repository: checked }),
       display,
       forced,
     );
@@ -111,8 +115,9 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
       clearStaging(settings.work);
       const noOp = summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length === 0;
       // Remember a no-op only when it rested on files alone (see fresh-snapshot.ts for the conditions).
-      if (scope && noOp && forced.size === 0 && !request.signal?.aborted && !nodes.some((n) => n.rule.check)) {
-        const files = nodeStamps(nodes, state, state.files);
+      const checksStamped = recorder?.unstampable === undefined && nodes.every((n) => !n.rule.check || n.rule.checkReadsOnlyRepository);
+      if (scope && recorder && noOp && forced.size === 0 && !request.signal?.aborted && checksStamped) {
+        const files = [...nodeStamps(nodes, state, state.files), ...recorder.stamps];
         if (racyStamp(graph.listedFolders, files) === undefined) {
           writeFreshSnapshot(settings.cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(settings.cache), ...files]);
         }
