@@ -68,13 +68,16 @@ export function describeStagedOutputs(staging: Staging, outputs: readonly NodeOu
   return records;
 }
 
-/** Move staged outputs over the old ones. A folder output is swapped whole. */
+/**
+ * Move staged outputs over the old ones. A folder output is swapped whole: the old folder is first moved into
+ * the staging folder, so that whatever moment a crash hits, the next run's clearStaging removes it.
+ */
 export function commitStaging(staging: Staging, outputs: readonly NodeOutput[]): void {
   for (const output of outputs) {
     const staged = staging.paths[output.name]!;
     fs.mkdirSync(path.dirname(output.path), { recursive: true });
     if (output.folder) {
-      const old = `${output.path}.old-${process.pid}-${++counter}`;
+      const old = path.join(staging.dir, `.imgbuild-replaced-${++counter}`);
       let moved = false;
       try {
         fs.renameSync(output.path, old);
