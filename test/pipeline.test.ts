@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ids, listFiles, TempProject } from './helpers/project.js';
-import { writeCoordinatePng } from './helpers/images.js';
+import { writeBlankBilevelPng, writeCoordinatePng } from './helpers/images.js';
 
 const PREFIX = 'https://data.example.org/wwt/';
 
@@ -109,6 +109,26 @@ test('a corrupt image fails alone, with --keep-going the rest is published and i
   assert.ok(fs.existsSync(p.path('repo/orion/imgbuild.json')));
   assert.not.ok(fs.existsSync(p.path('repo/truncated')), 'nothing of the broken image is published');
   assert.is(fs.readFileSync(p.path('repo/index.wtml'), 'utf8').match(/<Place /g)?.length, 2);
+  p.remove();
+});
+
+test("an image over sharp's default pixel limit (16383²) is placed: only its header is read", async () => {
+  const p = new TempProject('imgbuild-pipeline-');
+  writeBlankBilevelPng(p.path('incoming/survey.png'), 16384, 16400);
+  const meta = await sharp(p.path('incoming/survey.png'), { limitInputPixels: false }).metadata();
+  assert.equal([meta.width, meta.height], [16384, 16400], 'the hand-made PNG is what it says');
+  const run = p.json(['place', ...base]);
+  assert.is(run.code, 0, `${run.stderr}${JSON.stringify(run.report.failed)}`);
+  assert.equal(ids(run.report.ran), ['place:survey']);
+  const placement = JSON.parse(fs.readFileSync(p.path('work/survey/placement.json'), 'utf8'));
+  assert.equal([placement.width, placement.height], [16384, 16400]);
+  // Tiling it is guarded by maxPixels: a lowered limit shows the message a bigger survey image would get.
+  p.write('pipeline.config.ts', `import { defineConfig } from 'imgbuild';
+export default defineConfig({ incoming: 'incoming', local: 'repo', publishUrlPrefix: '${PREFIX}', params: { tiles: { maxPixels: 100000000 } } });
+`);
+  const tiles = p.json(['tiles']);
+  assert.is(tiles.code, 1);
+  assert.match(tiles.report.failed![0]!.error!, /survey\.png has more pixels than the rule's maxPixels allows .* raise params\.tiles\.maxPixels/);
   p.remove();
 });
 

@@ -47,7 +47,9 @@ export async function placeImage(image: string, sidecar: string | undefined): Pr
   const sharp = await loadSharp();
   let info: { width?: number | undefined; height?: number | undefined; xmp?: Buffer | undefined };
   try {
-    info = await sharp(image).metadata();
+    // Only the header is read here, so sharp's default pixel limit (16383², against decompression bombs)
+    // would refuse survey images for nothing; the tiles and thumbnail rules apply their own maxPixels.
+    info = await sharp(image, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw readableImageError(image, error);
   }

@@ -48,6 +48,11 @@ export function sharpVersions(): Readonly<Record<string, string>> {
 /** The one message for an image libvips cannot read. */
 export function readableImageError(file: string, error: unknown): Error {
   const detail = (error as Error)?.message?.split('\n')[0] ?? String(error);
+  if (/exceeds pixel limit/i.test(detail)) {
+    return new Error(
+      `${path.basename(file)} has more pixels than the rule's maxPixels allows (a guard against decompression bombs); if the image is genuine, raise params.tiles.maxPixels and params.thumbnail.maxPixels in pipeline.config.ts`,
+    );
+  }
   return new Error(
     `${path.basename(file)} is not a readable image (${detail}); replace it with a complete JPEG/PNG/TIFF or move it out of the incoming folder`,
   );
