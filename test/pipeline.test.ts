@@ -88,11 +88,30 @@ test('a deleted data set in the repository is published again (the repository is
   p.json(['all', ...base]);
   fs.rmSync(p.path('repo/orion'), { recursive: true });
   const dry = p.json(['all', ...base, '--dry-run']).report;
-  assert.equal(ids(dry.run), ['publish:orion']);
-  assert.match(dry.run![0]!.why, /not in the repository/);
+  assert.equal(ids(dry.run), ['index', 'publish:orion']);
+  assert.match(dry.run!.find((r) => r.id === 'publish:orion')!.why, /not in the repository/);
+  assert.match(dry.run!.find((r) => r.id === 'index')!.why, /publish:orion will update the repository/);
   p.json(['all', ...base]);
   assert.ok(fs.existsSync(p.path('repo/orion/1/1/1_1.png')));
   p.remove();
+});
+
+test('when another machine published its own version of a data set, ours goes back and the root index follows', async () => {
+  const ours = await imageProject();
+  ours.json(['all', ...base]);
+  // Another machine with a different image of the same id publishes into the same repository.
+  const theirs = new TempProject('imgbuild-pipeline-');
+  await writeCoordinatePng(theirs.path('incoming/orion.png'), 300, 300);
+  const theirRun = theirs.json(['all', '--incoming', 'incoming', '--local', ours.path('repo'), '--publish-url-prefix', PREFIX]);
+  assert.is(theirRun.code, 0, theirRun.stderr);
+  const placeName = (): string | undefined =>
+    /<Place [^>]*Name="([^"]*)"[^>]*>\s*<ForegroundImageSet>\s*<ImageSet[^>]*Url="[^"]*\/orion\//.exec(fs.readFileSync(ours.path('repo/index.wtml'), 'utf8'))?.[1];
+  assert.is(placeName(), 'orion', 'their version is listed');
+  const run = ours.json(['all', ...base]);
+  assert.equal(ids(run.report.ran), ['index', 'publish:orion']);
+  assert.match(placeName() ?? '', /Orion Nebula/, 'the root index lists our version again');
+  theirs.remove();
+  ours.remove();
 });
 
 test('a corrupt image fails alone, with --keep-going the rest is published and indexed', async () => {

@@ -152,7 +152,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
       // The manifest is a stamped repository file: another version published there is noticed.
       const manifestFile = p.path(`repo-${scope}/small/imgbuild.json`);
       fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), key: 'published by another machine' }));
-      assert.equal(ids((await p.jsonAsync(['all', ...flags])).report.ran), ['publish:small']);
+      assert.equal(ids((await p.jsonAsync(['all', ...flags])).report.ran), ['index', 'publish:small']);
     } else {
       assert.not.ok(remembered, 'a remote repository can change behind our back');
       assert.not.match(third.stdout, 'since the last no-op');
@@ -236,6 +236,9 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     const root = (await repo.get('index.wtml'))!.toString();
     const names = [...root.matchAll(/<Place [^>]*?Name="([^"]+)"/g)].map((m) => m[1]);
     assert.equal(names, ['fresh', 'Made by toasty'], 'the toasty data set is indexed, after the newer one');
+    const again = await p.jsonAsync(['all', ...flags]);
+    assert.equal(again.report.ran, [], 'skipped data sets stay skipped and do not wake the root index');
+    assert.equal(ids(again.report.skipped), ids(skipped));
   });
 
   t('two publishers at once: both finish, every data set is whole, the last index lists them all', async (ctx) => {

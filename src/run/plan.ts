@@ -103,12 +103,44 @@ export async function planBuild(
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, toCheck.length) }, worker));
   await applySkips(planned, byId, checkContext);
+  const woken = wakeReadersOfExternalChanges(planned, byId);
+  if (woken.size > 0) await applySkips(planned, byId, checkContext, woken);
   return { nodes: planned, byId };
 }
 
-/** Ask `skip` of the stale nodes whose rule has one; skip them and every non-aggregate node downstream. */
-async function applySkips(planned: PlannedNode[], byId: Map<string, PlannedNode>, checkContext: CheckContextFactory): Promise<void> {
-  const candidates = planned.map((p, i) => [p, i] as const).filter(([p]) => p.reason !== undefined && p.node.rule.skip);
+/**
+ * A node whose upstream will run because of state outside the work folder (publish, when the repository holds
+ * another version or lost the data set) must run too: it may read that state (the root index reads every
+ * data set's WTML and publish time), and its key cannot show the change, as the upstream key stays the same.
+ * Skipped upstream nodes change nothing. Topological order makes this transitive in one pass.
+ */
+function wakeReadersOfExternalChanges(planned: PlannedNode[], byId: Map<string, PlannedNode>): Set<number> {
+  const woken = new Set<number>();
+  for (let i = 0; i < planned.length; i++) {
+    const entry = planned[i]!;
+    if (entry.reason !== undefined || entry.node.upstream.length === 0) continue;
+    const ids: string[] = [];
+    for (const up of entry.node.upstream) {
+      const upstream = byId.get(up.id);
+      const kind = upstream?.skipped === undefined ? upstream?.reason?.kind : undefined;
+      if (kind === 'external' || kind === 'upstream-external') ids.push(up.id);
+    }
+    if (ids.length === 0) continue;
+    planned[i] = { ...entry, reason: { kind: 'upstream-external', ids } };
+    byId.set(entry.node.id, planned[i]!);
+    woken.add(i);
+  }
+  return woken;
+}
+
+/**
+ * Ask `skip` of the stale nodes whose rule has one (only those in `only`, when given); skip them and every
+ * non-aggregate node downstream.
+ */
+async function applySkips(planned: PlannedNode[], byId: Map<string, PlannedNode>, checkContext: CheckContextFactory, only?: ReadonlySet<number>): Promise<void> {
+  const candidates = planned
+    .map((p, i) => [p, i] as const)
+    .filter(([p, i]) => p.reason !== undefined && p.node.rule.skip && (only === undefined || only.has(i)));
   const verdicts = new Map<string, string>();
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -11,6 +11,8 @@ export type StaleReason =
   | { readonly kind: 'input-removed'; readonly name: string }
   | { readonly kind: 'input-missing'; readonly name: string; readonly path: string }
   | { readonly kind: 'upstream-changed'; readonly ids: readonly string[] }
+  /** An upstream node will change state outside the work folder (the repository), which this node reads. */
+  | { readonly kind: 'upstream-external'; readonly ids: readonly string[] }
   | { readonly kind: 'output-missing'; readonly path: string }
   | { readonly kind: 'output-modified'; readonly path: string }
   | { readonly kind: 'external'; readonly detail: string }
@@ -34,10 +36,10 @@ export function describeReason(reason: StaleReason): string {
       return `input went away: ${reason.name}`;
     case 'input-missing':
       return `input missing: ${reason.name} (${reason.path})`;
-    case 'upstream-changed': {
-      const shown = reason.ids.slice(0, 3).join(', ');
-      return `upstream changed: ${shown}${reason.ids.length > 3 ? ` and ${reason.ids.length - 3} more` : ''}`;
-    }
+    case 'upstream-changed':
+      return `upstream changed: ${listIds(reason.ids)}`;
+    case 'upstream-external':
+      return `${listIds(reason.ids)} will update the repository (or other state outside the work folder)`;
     case 'output-missing':
       return `output missing: ${reason.path}`;
     case 'output-modified':
@@ -49,6 +51,10 @@ export function describeReason(reason: StaleReason): string {
     default:
       return assertNever(reason);
   }
+}
+
+function listIds(ids: readonly string[]): string {
+  return `${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
 }
 
 export function assertNever(value: never): never {
