@@ -35,6 +35,19 @@ test('"Configuration": the config loads and names the rules it says', () => {
   p.remove();
 });
 
+test('"imgbuild-pipeline-config.yaml": the example is a valid repository config and reaches the rules', () => {
+  const section = readme.slice(readme.indexOf('`imgbuild-pipeline-config.yaml`:'));
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+  const p = new TempProject('imgbuild-readme-');
+  p.write('repo/imgbuild-pipeline-config.yaml', yaml);
+  p.copyFixture('eso_eso1723a_320.jpg', 'incoming/orion.jpg');
+  const run = p.json(['all', '--local', 'repo']);
+  assert.is(run.code, 0, run.stderr);
+  assert.match(fs.readFileSync(p.path('repo/orion/index.wtml'), 'utf8'), 'https://data.example.org/wwt/orion/');
+  assert.match(fs.readFileSync(p.path('repo/index.wtml'), 'utf8'), /<Folder [^>]*Name="Our observatory"/);
+  p.remove();
+});
+
 test('every CLI flag in --help is in the README', () => {
   const p = new TempProject('imgbuild-readme-');
   const help = p.cli(['--help']).stdout;

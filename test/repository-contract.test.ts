@@ -241,6 +241,45 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     assert.equal(ids(again.report.skipped), ids(skipped));
   });
 
+  t("imgbuild-pipeline-config.yaml beside toasty's: it wins over toasty's, its params reach the rules, the config wins over both, mistakes name the file", async (ctx) => {
+    const scope = `s${ctx.scope}`;
+    const p = new TempProject(`imgbuild-${label}-settings-`);
+    const flags = ['--incoming', 'in', ...ctx.backend.flags(p, scope)];
+    const repo = await openRepository(ctx.backend.spec(p, scope));
+    const yaml = { contentType: 'text/yaml' };
+    await repo.put('toasty-pipeline-config.yaml', Buffer.from('publish_url_prefix: https://toasty.example.org/\nfolder_name: From toasty\n'), yaml);
+    await repo.put('imgbuild-pipeline-config.yaml', Buffer.from('publish_url_prefix: https://imgbuild.example.org/wwt/\nparams:\n  thumbnail:\n    width: 64\n    height: 30\n'), yaml);
+    await writeCoordinatePng(p.path('in/a.png'), 300, 200);
+    const first = await p.jsonAsync(['all', ...flags]);
+    assert.is(first.code, 0, first.stderr);
+    assert.match((await repo.get('a/index.wtml'))!.toString(), 'Url="https://imgbuild.example.org/wwt/a/{1}/{3}/{3}_{2}.png"');
+    assert.match((await repo.get('index.wtml'))!.toString(), /<Folder [^>]*Name="From toasty"/);
+    const sharp = (await import('sharp')).default;
+    const thumbSize = async (): Promise<number[]> => {
+      const meta = await sharp((await repo.get('a/thumb.jpg'))!).metadata();
+      return [meta.width!, meta.height!];
+    };
+    assert.equal(await thumbSize(), [64, 30]);
+
+    // The config overrides the repository parameter by parameter.
+    p.write('pipeline.config.ts', "import { defineConfig } from 'imgbuild';\nexport default defineConfig({ params: { thumbnail: { width: 80 } } });\n");
+    const dry = (await p.jsonAsync(['all', ...flags, '--dry-run'])).report;
+    assert.equal(ids(dry.run), ['index', 'publish:a', 'thumbnail:a']);
+    assert.is(dry.run!.find((r) => r.id === 'thumbnail:a')!.why, 'parameter changed: width');
+    assert.is((await p.cliAsync(['all', ...flags])).code, 0);
+    assert.equal(await thumbSize(), [80, 30]);
+
+    await repo.put('imgbuild-pipeline-config.yaml', Buffer.from('params:\n  thumbnail:\n    colour: red\n'), yaml);
+    const badParam = await p.cliAsync(['all', ...flags]);
+    assert.is(badParam.code, 2);
+    assert.match(badParam.stderr, /imgbuild-pipeline-config\.yaml in .*: params\.thumbnail\.colour is set, but rule thumbnail has no parameter colour/);
+    await repo.put('imgbuild-pipeline-config.yaml', Buffer.from('folder: somewhere\n'), yaml);
+    const badKey = await p.cliAsync(['all', ...flags]);
+    assert.is(badKey.code, 2);
+    assert.match(badKey.stderr, /imgbuild-pipeline-config\.yaml in .*: unknown setting "folder"/);
+    p.remove();
+  });
+
   t('two publishers at once: both finish, every data set is whole, the last index lists them all', async (ctx) => {
     const scope = `s${ctx.scope}`;
     const projects = [new TempProject(`imgbuild-${label}-a-`), new TempProject(`imgbuild-${label}-b-`)];

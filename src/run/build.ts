@@ -15,7 +15,7 @@ import {
 } from '../cache/fresh-snapshot.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { resolveJobs, resolveRepository, resolveSettings, type SettingOverrides } from '../config/resolve-settings.js';
-import { readRepositoryConfig } from '../config/repository-config.js';
+import { readRepositoryConfig, ruleParams } from '../config/repository-config.js';
 import { openRepository, type RepositorySpec } from '../repo/repository-spec.js';
 import type { Settings } from '../config/settings.js';
 import { buildGraph, selectTargets } from '../graph/build-graph.js';
@@ -70,19 +70,21 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   const cwd = request.cwd ?? process.cwd();
   const spec = resolveRepository(request.config, request.projectDir, overrides, cwd);
   const repository = await (request.repository ?? openRepository)(spec);
-  const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, await readRepositoryConfig(repository));
+  const fromRepository = await readRepositoryConfig(repository);
+  const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, fromRepository);
   const rules = request.config.rules ?? request.defaultRules;
+  const paramOverrides = ruleParams(rules, settings, fromRepository, request.config.params);
   const emit = request.emit ?? (() => undefined);
   const dryRun = request.dryRun ?? false;
   const scope: SnapshotScope | undefined =
     request.configIdentity === undefined
       ? undefined
-      : { configIdentity: request.configIdentity, settings, targets: request.targets, rules, paramOverrides: request.config.params ?? {} };
+      : { configIdentity: request.configIdentity, settings, targets: request.targets, rules, paramOverrides };
   if (scope) {
     const fresh = verifyFreshSnapshot(settings.cache, scope);
     if (fresh !== undefined) return { summary: reportNoOp(fresh, dryRun, emit), settings, hashedFiles: 0 };
   }
-  const graph = buildGraph(rules, settings, request.config.params ?? {});
+  const graph = buildGraph(rules, settings, paramOverrides);
   const { nodes, forced } = selectTargets(graph, request.targets);
 
   const release = dryRun ? () => undefined : acquireCacheLock(settings.cache);
