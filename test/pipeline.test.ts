@@ -114,6 +114,22 @@ test('when another machine published its own version of a data set, ours goes ba
   ours.remove();
 });
 
+test("toasty's source_type and its section reach the rules, for feeds", () => {
+  const p = new TempProject('imgbuild-pipeline-');
+  p.write('repo/toasty-pipeline-config.yaml', 'source_type: astropix\nastropix:\n  github_org: NOIRLab\n  partner: true\nother:\n  ignored: 1\n');
+  p.write('pipeline.config.ts', `import fs from 'node:fs';
+import { defineConfig, defineRule } from 'imgbuild';
+export default defineConfig({ local: 'repo', rules: [defineRule({
+  name: 'feed', version: 1, outputs: () => ({ out: 'source.json' }),
+  run: (ctx) => fs.writeFileSync(ctx.outputs['out']!, JSON.stringify(ctx.settings.source)),
+})] });
+`);
+  const run = p.json(['all']);
+  assert.is(run.code, 0, run.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(p.path('work/source.json'), 'utf8')), { type: 'astropix', settings: { github_org: 'NOIRLab', partner: true } });
+  p.remove();
+});
+
 test('a corrupt image fails alone, with --keep-going the rest is published and indexed', async () => {
   const p = await imageProject();
   const good = fs.readFileSync(p.path('incoming/orion.jpg'));

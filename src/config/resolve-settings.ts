@@ -79,6 +79,7 @@ export function resolveSettings(
     publishUrlPrefix: flags.publishUrlPrefix ?? config.publishUrlPrefix ?? fromRepository.publishUrlPrefix ?? DEFAULTS.publishUrlPrefix,
     folderName: config.folderName ?? fromRepository.folderName ?? DEFAULTS.folderName,
     folderThumbnailUrl: config.folderThumbnailUrl ?? fromRepository.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
+    ...(fromRepository.sourceType !== undefined ? { source: { type: fromRepository.sourceType, settings: fromRepository.source ?? {} } } : {}),
   };
 }
 

@@ -17,4 +17,6 @@ export interface Settings {
   readonly publishUrlPrefix: string;
   readonly folderName: string;
   readonly folderThumbnailUrl: string;
+  /** toasty's `source_type` and its section from toasty-pipeline-config.yaml, for feed rules; absent without one. */
+  readonly source?: { readonly type: string; readonly settings: Readonly<Record<string, unknown>> };
 }
