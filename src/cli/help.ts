@@ -3,7 +3,10 @@ export const HELP = `imgbuild — build WorldWide Telescope data sets from image
 
 Usage: imgbuild [target…] [options]
 
-Targets are 'all' (the default) or rule names; building a rule builds what it needs first.
+Targets are 'all' (the default), a stage, or rule names; a target builds what it needs first.
+  process    build everything into the work folder; upload nothing (for review)
+  publish    upload what was built and not rejected (work/<id>/rejected)
+  reindex    rebuild the repository's root index.wtml from what it holds, from any machine
 The built-in rules: place, tiles, thumbnail, wtml, publish, index.
 
 Options:
