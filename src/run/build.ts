@@ -18,7 +18,7 @@ import { resolveJobs, resolveRepository, resolveSettings, type SettingOverrides 
 import { readRepositoryConfig, ruleParams } from '../config/repository-config.js';
 import { openRepository, type RepositorySpec } from '../repo/repository-spec.js';
 import type { Settings } from '../config/settings.js';
-import { buildGraph, selectTargets } from '../graph/build-graph.js';
+import { type BuildGraph, type BuildNode, buildGraph, selectTargets } from '../graph/build-graph.js';
 import type { Rule } from '../graph/rule.js';
 import type { Repository } from '../repo/repository.js';
 import { RecordingRepository } from '../repo/recording-repository.js';
@@ -63,6 +63,16 @@ function reportNoOp(fresh: number, dryRun: boolean, emit: EventSink): BuildSumma
   const summary: BuildSummary = { dryRun, fresh, ran: [], failed: [], blocked: [], skipped: [], warnings: [], ms: 0, fromSnapshot: true };
   emit({ type: 'finish', summary });
   return summary;
+}
+
+/** Remember a build that was a no-op resting on files alone (see fresh-snapshot.ts for the conditions). */
+function rememberIfNoOp(scope: SnapshotScope, summary: BuildSummary, graph: BuildGraph, nodes: readonly BuildNode[], state: BuildState, recorder: RecordingRepository): void {
+  if (summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length > 0) return;
+  if (recorder.unstampable !== undefined || nodes.some((n) => n.rule.check && !n.rule.checkReadsOnlyRepository)) return;
+  const files = [...nodeStamps(nodes, state, state.files), ...recorder.stamps];
+  if (racyStamp(graph.listedFolders, files) !== undefined) return;
+  const cache = scope.settings.cache;
+  writeFreshSnapshot(cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(cache), ...files]);
 }
 
 export async function build(request: BuildRequest): Promise<BuildResult> {
@@ -115,15 +125,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     if (!dryRun) {
       state.save(hasher.changed);
       clearStaging(settings.work);
-      const noOp = summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length === 0;
-      // Remember a no-op only when it rested on files alone (see fresh-snapshot.ts for the conditions).
-      const checksStamped = recorder?.unstampable === undefined && nodes.every((n) => !n.rule.check || n.rule.checkReadsOnlyRepository);
-      if (scope && recorder && noOp && forced.size === 0 && !request.signal?.aborted && checksStamped) {
-        const files = [...nodeStamps(nodes, state, state.files), ...recorder.stamps];
-        if (racyStamp(graph.listedFolders, files) === undefined) {
-          writeFreshSnapshot(settings.cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(settings.cache), ...files]);
-        }
-      }
+      if (scope && recorder && forced.size === 0 && !request.signal?.aborted) rememberIfNoOp(scope, summary, graph, nodes, state, recorder);
     }
     return { summary, settings, hashedFiles: hasher.hashedFiles };
   } finally {
