@@ -1,22 +1,22 @@
 // A no-op, remembered. When a build finds every node it was asked for up to date, it writes down what that
 // verdict rested on: the config, the settings, the targets, each rule's version, parameters and tool
 // versions (the scope), and the stat of every file and folder it looked at (inputs, outputs, listed folders,
-// the engine's own files, the state file). The next build with the same scope stats exactly those paths; if
-// none changed, it is a no-op again and stops there, without expanding the graph, reading state.json or
-// computing a key. Any difference at all, and the ordinary plan decides, and the snapshot is dropped.
+// the engine's own files, the state file, the repository files the checks read). The next build with the
+// same scope stats exactly those paths; if none changed, it is a no-op again and stops there, without
+// expanding the graph, reading state.json or computing a key. At any difference the ordinary plan decides
+// (and when anything then runs, every snapshot is dropped).
 //
 // It is written only when the verdict depended on nothing else: every `check` promised to read only the
-// repository, and the repository is a local folder, so the files it read are stamped too (a remote one can
-// change behind our back; see repo/recording-repository.ts); nothing was skipped or forced, the config is a compiled file whose content is known, and no stamp is
-// "racy" (changed so recently that a same-size rewrite in the same clock tick could go unseen; see
-// file-hasher.ts). Rules' `inputs`/`outputs`/`params` functions must depend only on the node and the
-// settings, which the rule API asks of them anyway.
+// repository and the repository is a local folder, so the files it read could be stamped too (a remote one
+// can change behind our back; see repo/recording-repository.ts); nothing was skipped or forced; the config
+// is a compiled file whose content is known; and no stamp is "racy" (changed so recently that a same-size
+// rewrite in the same clock tick could go unseen; see file-hasher.ts). Rules' `inputs`/`outputs`/`params`
+// functions must depend only on the node and the settings, which the rule API asks of them anyway.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { engineFiles } from '../engine-location.js';
-import { resolveParams } from '../graph/build-graph.js';
-import type { BuildNode } from '../graph/build-graph.js';
+import { type BuildNode, resolveParams } from '../graph/build-graph.js';
 import type { FolderStamp } from '../graph/pattern.js';
 import type { Json, Params, Rule } from '../graph/rule.js';
 import type { BuildState } from './build-state.js';
