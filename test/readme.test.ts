@@ -35,7 +35,7 @@ test('"Configuration": the config loads and names the rules it says', () => {
   p.remove();
 });
 
-test('"imgbuild-pipeline-config.yaml": the example is a valid repository config and reaches the rules', () => {
+test('"imgbuild-pipeline-config.yaml": the example is accepted (its params checked against the rules) and its URL and folder name reach the data sets', () => {
   const section = readme.slice(readme.indexOf('`imgbuild-pipeline-config.yaml`:'));
   const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
   const p = new TempProject('imgbuild-readme-');

@@ -104,6 +104,11 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
   });
 
   const open = (ctx: { backend: Backend; project: TempProject; scope: number }): Promise<Repository> => openRepository(ctx.backend.spec(ctx.project, `s${ctx.scope}`));
+  /** This test's folders in the shared project (in-sN, work-sN, cache-sN) and its repository, as CLI flags. */
+  const scoped = (ctx: { backend: Backend; project: TempProject; scope: number }): { scope: string; flags: string[] } => {
+    const scope = `s${ctx.scope}`;
+    return { scope, flags: ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(ctx.project, scope)] };
+  };
 
   t('put, get, list, folders, delete, create-exclusive', async (ctx) => {
     const repo = await open(ctx);
@@ -134,8 +139,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
 
   t('a no-op is remembered only on a local folder, with the repository files it read; a remote one is asked every time', async (ctx) => {
     const p = ctx.project;
-    const scope = `s${ctx.scope}`;
-    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    const { scope, flags } = scoped(ctx);
     await writeCoordinatePng(p.path(`in-${scope}/small.png`), 300, 200);
     assert.is((await p.cliAsync(['all', ...flags])).code, 0);
     ageFiles(p.path(`in-${scope}`));
@@ -163,8 +167,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
 
   t('first publish, a no-op republish uploads nothing, one changed image uploads only its changed files', async (ctx) => {
     const p = ctx.project;
-    const scope = `s${ctx.scope}`;
-    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    const { scope, flags } = scoped(ctx);
     p.copyFixture('eso_eso1723a_320.jpg', `in-${scope}/orion.jpg`);
     await writeCoordinatePng(p.path(`in-${scope}/plain.png`), 600, 400);
     const first = await p.jsonAsync(['all', ...flags]);
@@ -212,8 +215,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
 
   t('a data set made by toasty counts as done; skip.flag means never process it', async (ctx) => {
     const p = ctx.project;
-    const scope = `s${ctx.scope}`;
-    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    const { scope, flags } = scoped(ctx);
     const repo = await open(ctx);
     const toastyWtml = `<?xml version='1.0' encoding='UTF-8'?>\n<Folder Name="t"><Place Name="Made by toasty" RA="1" Dec="2"><ForegroundImageSet><ImageSet Name="t"/></ForegroundImageSet></Place></Folder>\n`;
     await repo.put('toasty-made/index.wtml', Buffer.from(toastyWtml), { contentType: 'text/xml' });
@@ -305,8 +307,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
 
   t('stages: process uploads nothing, a rejected image is not published, reindex works from a bare machine', async (ctx) => {
     const p = ctx.project;
-    const scope = `s${ctx.scope}`;
-    const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+    const { scope, flags } = scoped(ctx);
     await writeCoordinatePng(p.path(`in-${scope}/keep.png`), 200, 100);
     await writeCoordinatePng(p.path(`in-${scope}/drop.png`), 200, 100);
     ctx.backend.proxy?.reset();
@@ -342,8 +343,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
   if (label !== 'local') {
     t('an interrupted publish resumes without uploading again what is already there', async (ctx) => {
       const p = ctx.project;
-      const scope = `s${ctx.scope}`;
-      const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+      const { scope, flags } = scoped(ctx);
       await writeCoordinatePng(p.path(`in-${scope}/resume.png`), 1500, 1000);
       const failing = (url: string): boolean => /\/resume\/3\/3\//.test(url);
       ctx.backend.proxy!.policy = ({ method, url }) => (method === 'PUT' && failing(url) ? 'fail-503' : 'pass');
@@ -367,8 +367,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
 
     t('transient server failures are retried and the publish completes', async (ctx) => {
       const p = ctx.project;
-      const scope = `s${ctx.scope}`;
-      const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+      const { scope, flags } = scoped(ctx);
       await writeCoordinatePng(p.path(`in-${scope}/flaky.png`), 600, 400);
       // Every second distinct request fails on its first attempt (503 or a cut connection) and succeeds when
       // retried: deterministic, so the test cannot flake on an unlucky run of faults.
@@ -395,8 +394,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
 
     t('a publish that cannot finish leaves the previous version and its manifest intact', async (ctx) => {
       const p = ctx.project;
-      const scope = `s${ctx.scope}`;
-      const flags = ['--incoming', `in-${scope}`, '--work', `work-${scope}`, '--cache', `cache-${scope}`, '--publish-url-prefix', PREFIX, ...ctx.backend.flags(p, scope)];
+      const { scope, flags } = scoped(ctx);
       await writeCoordinatePng(p.path(`in-${scope}/stable.png`), 300, 200);
       assert.is((await p.jsonAsync(['all', ...flags])).code, 0);
       const repo = await open(ctx);

@@ -8,7 +8,7 @@ import type { NodeOutput } from '../src/graph/build-graph.js';
 import { clearStaging, commitStaging, createStaging, describeStagedOutputs } from '../src/run/staging.js';
 import { listFiles } from './helpers/project.js';
 
-test('a folder output is swapped whole; the old folder goes through staging, never beside the output', () => {
+test('a folder output is swapped whole: old files gone, new ones in place, nothing beside it', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'imgbuild-staging-'));
   const outputs: NodeOutput[] = [
     { name: 'tiles', path: path.join(work, 'm31', 'tiles'), relative: 'm31/tiles', folder: true },

@@ -18,10 +18,10 @@ import type { Settings } from '../config/settings.js';
 import { engineFiles } from '../engine-location.js';
 import { type BuildNode, resolveParams } from '../graph/build-graph.js';
 import type { FolderStamp } from '../graph/pattern.js';
-import type { Json, Params, Rule } from '../graph/rule.js';
+import type { Params, Rule } from '../graph/rule.js';
 import type { BuildState } from './build-state.js';
-import { type FileMemoEntry, RACY_WINDOW_MS, sha256 } from './file-hasher.js';
-import { canonicalJson } from './node-key.js';
+import { RACY_WINDOW_MS, sha256 } from './file-hasher.js';
+import { ruleKeyParts } from './node-key.js';
 
 /** [path, size, mtimeMs] or [path, size, mtimeMs, inode] for a file that must be unchanged; [path] for one that must be absent. */
 export type FileStamp = [string, number, number] | [string, number, number, number] | [string];
@@ -49,9 +49,10 @@ const SNAPSHOT_FORMAT = 1;
 const PREFIX = 'fresh-';
 
 function scopeText(scope: SnapshotScope): string {
+  // The same canonical parts the rule's node keys are made of.
   const rules = scope.rules.map((rule) => {
-    const tools = typeof rule.tools === 'function' ? rule.tools() : (rule.tools ?? {});
-    return [rule.name, String(rule.version), canonicalJson(resolveParams(rule, scope.settings, scope.paramOverrides)), canonicalJson(tools as Json)];
+    const parts = ruleKeyParts(rule, resolveParams(rule, scope.settings, scope.paramOverrides));
+    return [rule.name, parts.version, parts.params, parts.tools];
   });
   return JSON.stringify({ config: scope.configIdentity, settings: scope.settings, targets: scope.targets, rules });
 }
@@ -105,14 +106,14 @@ export function verifyFreshSnapshot(cacheDir: string, scope: SnapshotScope): num
 }
 
 /** The stamps of every input (from the hash memo) and every recorded output of `nodes`, as this build saw them. */
-export function nodeStamps(nodes: readonly BuildNode[], state: BuildState, memo: Readonly<Record<string, FileMemoEntry>>): FileStamp[] {
+export function nodeStamps(nodes: readonly BuildNode[], state: BuildState): FileStamp[] {
   const stamps: FileStamp[] = [];
   const seen = new Set<string>();
   for (const node of nodes) {
     for (const input of node.inputs) {
       if (seen.has(input.path)) continue;
       seen.add(input.path);
-      const known = memo[input.path];
+      const known = state.files[input.path];
       stamps.push(known ? [input.path, known[0], known[1], known[2]] : [input.path]);
     }
     for (const [name, relative, size, mtimeMs] of state.get(node.id)?.outputs ?? []) {
@@ -132,8 +133,9 @@ export function racyStamp(folders: readonly FolderStamp[], files: readonly FileS
 
 /** Remember a no-op (atomically: a reader sees the old snapshot, the new one, or none). */
 export function writeFreshSnapshot(cacheDir: string, scope: SnapshotScope, fresh: number, folders: FolderStamp[], files: FileStamp[]): void {
-  const target = snapshotPath(cacheDir, scopeText(scope));
-  const snapshot: SnapshotFile = { format: SNAPSHOT_FORMAT, scope: scopeText(scope), fresh, folders, files };
+  const text = scopeText(scope);
+  const target = snapshotPath(cacheDir, text);
+  const snapshot: SnapshotFile = { format: SNAPSHOT_FORMAT, scope: text, fresh, folders, files };
   const temporary = `${target}.${process.pid}.tmp`;
   fs.mkdirSync(cacheDir, { recursive: true });
   fs.writeFileSync(temporary, JSON.stringify(snapshot));

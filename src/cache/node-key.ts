@@ -10,7 +10,7 @@
 //
 // Paths are deliberately not in the key: moving the incoming folder or renaming the work folder is cosmetic.
 import { type Digest, sha256 } from './file-hasher.js';
-import type { Json } from '../graph/rule.js';
+import type { Json, Rule } from '../graph/rule.js';
 
 export type NodeKey = string & { readonly __nodeKey: true };
 
@@ -50,8 +50,10 @@ export interface RuleKeyParts {
   readonly tools: string;
 }
 
-export function ruleKeyParts(version: number | string, params: Json, tools: Readonly<Record<string, string>>): RuleKeyParts {
-  return { version: String(version), params: canonicalJson(params), tools: canonicalJson(tools as Json) };
+/** A rule's version, its resolved parameters and the versions of its tools (asked of the rule here, once). */
+export function ruleKeyParts(rule: Pick<Rule, 'version' | 'tools'>, params: Json): RuleKeyParts {
+  const tools = typeof rule.tools === 'function' ? rule.tools() : (rule.tools ?? {});
+  return { version: String(rule.version), params: canonicalJson(params), tools: canonicalJson(tools as Json) };
 }
 
 export function keyParts(

@@ -220,9 +220,6 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   });
 }
 
-/** Stage targets, as toasty's pipeline commands name them. */
-export const STAGE_TARGETS = ['process', 'publish', 'reindex'] as const;
-
 export interface Selection {
   readonly nodes: BuildNode[];
   /** Nodes to run even when up to date (`reindex`). */

@@ -56,6 +56,10 @@ export class AzureRepository implements Repository {
     return this.prefix ? `${this.prefix}/${path}` : path;
   }
 
+  private static headers(options: PutOptions): { blobContentType: string; blobCacheControl?: string } {
+    return { blobContentType: options.contentType, ...(options.cacheControl ? { blobCacheControl: options.cacheControl } : {}) };
+  }
+
   private fail(what: string, path: string, error: unknown): never {
     throw new Error(`${what} ${path} in ${this.description} failed: ${redact((error as Error).message ?? String(error))}`);
   }
@@ -72,9 +76,8 @@ export class AzureRepository implements Repository {
 
   async put(path: string, body: Buffer, options: PutOptions): Promise<void> {
     const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
-    const headers = { blobContentType: options.contentType, ...(options.cacheControl ? { blobCacheControl: options.cacheControl } : {}) };
     try {
-      await withRetry(() => blob.uploadData(body, { blobHTTPHeaders: headers }));
+      await withRetry(() => blob.uploadData(body, { blobHTTPHeaders: AzureRepository.headers(options) }));
     } catch (error) {
       this.fail('writing', path, error);
     }
@@ -82,10 +85,9 @@ export class AzureRepository implements Repository {
 
   async putFile(path: string, file: string, options: PutOptions): Promise<void> {
     const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
-    const headers = { blobContentType: options.contentType, ...(options.cacheControl ? { blobCacheControl: options.cacheControl } : {}) };
     try {
       // uploadFile streams from disk, in blocks for large files; a block blob appears only when committed whole.
-      await withRetry(() => blob.uploadFile(file, { blobHTTPHeaders: headers }));
+      await withRetry(() => blob.uploadFile(file, { blobHTTPHeaders: AzureRepository.headers(options) }));
     } catch (error) {
       this.fail('uploading', path, error);
     }

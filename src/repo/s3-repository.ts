@@ -41,6 +41,10 @@ export class S3Repository implements Repository {
     return this.location.prefix ? `${this.location.prefix}/${path}` : path;
   }
 
+  private static headers(options: PutOptions): { ContentType: string; CacheControl?: string } {
+    return { ContentType: options.contentType, ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}) };
+  }
+
   private fail(what: string, path: string, error: unknown): never {
     const { status, code } = errorStatus(error);
     const detail = (error as Error).message || code || (status !== undefined ? `HTTP ${status}` : String(error));
@@ -66,7 +70,7 @@ export class S3Repository implements Repository {
     try {
       await withRetry(() =>
         client.send(
-          new s3.PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: body, ContentType: options.contentType, ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}) }),
+          new s3.PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: body, ...S3Repository.headers(options) }),
         ),
       );
     } catch (error) {
@@ -86,8 +90,7 @@ export class S3Repository implements Repository {
             Key: this.key(path),
             Body: size <= 8 << 20 ? await fs.promises.readFile(file) : fs.createReadStream(file),
             ContentLength: size,
-            ContentType: options.contentType,
-            ...(options.cacheControl ? { CacheControl: options.cacheControl } : {}),
+            ...S3Repository.headers(options),
           }),
         );
       });

@@ -69,7 +69,7 @@ function reportNoOp(fresh: number, dryRun: boolean, emit: EventSink): BuildSumma
 function rememberIfNoOp(scope: SnapshotScope, summary: BuildSummary, graph: BuildGraph, nodes: readonly BuildNode[], state: BuildState, recorder: RecordingRepository): void {
   if (summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length > 0) return;
   if (recorder.unstampable !== undefined || nodes.some((n) => n.rule.check && !n.rule.checkReadsOnlyRepository)) return;
-  const files = [...nodeStamps(nodes, state, state.files), ...recorder.stamps];
+  const files = [...nodeStamps(nodes, state), ...recorder.stamps];
   if (racyStamp(graph.listedFolders, files) !== undefined) return;
   const cache = scope.settings.cache;
   writeFreshSnapshot(cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(cache), ...files]);

@@ -33,8 +33,7 @@ const CHECK_CONCURRENCY = 16;
 function rulePartsOf(node: BuildNode, memo: Map<Rule, RuleKeyParts>): RuleKeyParts {
   let parts = memo.get(node.rule);
   if (!parts) {
-    const tools = typeof node.rule.tools === 'function' ? node.rule.tools() : (node.rule.tools ?? {});
-    parts = ruleKeyParts(node.rule.version, node.params as Json, tools);
+    parts = ruleKeyParts(node.rule, node.params as Json);
     memo.set(node.rule, parts);
   }
   return parts;
