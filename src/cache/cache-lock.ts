@@ -1,11 +1,15 @@
 // One build at a time per cache folder: two runs interleaving their records and staging folders could
 // record outputs the other one replaced. The lock file holds the owner's pid; a lock whose process is gone
 // (killed with -9) is taken over.
+import { ImgbuildError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export class CacheLockError extends Error {
+export class CacheLockError extends ImgbuildError {
   override readonly name = 'CacheLockError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('environment', message, options);
+  }
 }
 
 function alive(pid: number): boolean {

@@ -2,13 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, type PipelineConfig } from '../config/pipeline-config.js';
+import type { PipelineConfig } from '../config/pipeline-config.js';
 import { loadConfigModule } from '../config/load-config.js';
-import { CacheLockError } from '../cache/cache-lock.js';
-import { RuleError } from '../graph/rule.js';
-import { PatternError } from '../graph/pattern.js';
+import { exitStatusOf, ImgbuildError, UsageError } from '../errors.js';
 import { build } from '../run/build.js';
-import { RepositorySpecError } from '../repo/repository-spec.js';
 import { redact } from '../repo/redact.js';
 import { wwtStudyRules } from '../../rules/index.js';
 import { engineVersion } from '../engine-location.js';
@@ -16,8 +13,6 @@ import { HELP } from './help.js';
 import { jsonReporter, terminalReporter } from './reporters.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
-
-class UsageError extends Error {}
 
 function parse(argv: string[]) {
   try {
@@ -117,11 +112,11 @@ export async function main(argv: string[]): Promise<number> {
   return summary.failed.length > 0 || summary.blocked.length > 0 ? 1 : 0;
 }
 
-/** Errors that are the user's to fix get one line and exit 2; anything else is a bug and keeps its stack. */
+/** Errors that are the user's to fix get one line and the exit status of their kind; anything else is a bug and keeps its stack. */
 export function exitCodeFor(error: unknown): number {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof RuleError || error instanceof PatternError || error instanceof CacheLockError || error instanceof RepositorySpecError) {
+  if (error instanceof ImgbuildError) {
     process.stderr.write(`imgbuild: ${redact(error.message)}\n`);
-    return 2;
+    return exitStatusOf(error.kind);
   }
   process.stderr.write(`imgbuild: ${redact((error as Error)?.stack ?? String(error))}\n`);
   return 70;

@@ -1,4 +1,5 @@
 // What pipeline.config.ts exports (camelCase; toasty's YAML names in comments).
+import { ImgbuildError } from '../errors.js';
 import type { Params, Rule } from '../graph/rule.js';
 
 export interface PipelineConfig {
@@ -30,8 +31,11 @@ export interface PipelineConfig {
 
 const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params']);
 
-export class ConfigError extends Error {
+export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('config', message, options);
+  }
 }
 
 /** Check a config's shape; throws ConfigError naming the setting and what it should be. */

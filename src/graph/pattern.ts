@@ -1,6 +1,7 @@
 // File patterns with named wildcards: `{id}.{ext:jpg|jpeg|png}` or `raw/{night}/{id}.fits`.
 // `{name}` matches one or more characters within a path segment; `{name:a|b}` matches one of the listed
 // alternatives (case-insensitive); `*` matches anything within a segment without naming it.
+import { ImgbuildError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -21,8 +22,11 @@ export interface PatternMatch {
 /** A listed folder as it was just before it was read: [path, mtimeMs, inode], or [path] when it is missing. */
 export type FolderStamp = [string, number, number] | [string];
 
-export class PatternError extends Error {
+export class PatternError extends ImgbuildError {
   override readonly name = 'PatternError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('config', message, options);
+  }
 }
 
 function escapeRegExp(s: string): string {

@@ -1,6 +1,7 @@
 // The rule API: what a user (or a built-in rule in rules/) declares. A rule expands into nodes: one per
 // matching file (`forEach: { files }`), one per node of another rule (`forEach: 'rule'`), one aggregate node
 // over all nodes of another rule (`aggregate: 'rule'`), or a single node (neither).
+import { ImgbuildError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import type { Settings } from '../config/settings.js';
 
@@ -126,8 +127,11 @@ export interface RuleDefinition<P extends Params = Params> {
 
 export type Rule = RuleDefinition<Params> & { readonly __rule: true };
 
-export class RuleError extends Error {
+export class RuleError extends ImgbuildError {
   override readonly name = 'RuleError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('config', message, options);
+  }
 }
 
 const RULE_NAME = /^[a-z][a-z0-9-]*$/;

@@ -1,12 +1,16 @@
 // A lease on part of a repository, so two publishers cannot interleave the uploads of one data set (or two
 // root indexes). The lock is an object created only if absent (O_EXCL locally, If-None-Match: * on Azure and
 // S3), holding its owner and an expiry; a lock past its expiry was left by a publisher that died and is broken.
+import { ImgbuildError } from '../errors.js';
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Repository } from './repository.js';
 
-export class RepositoryLockError extends Error {
+export class RepositoryLockError extends ImgbuildError {
   override readonly name = 'RepositoryLockError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('environment', message, options);
+  }
 }
 
 interface LockBody {

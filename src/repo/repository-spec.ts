@@ -1,4 +1,5 @@
 // Which data repository a build uses, as the flags name it (toasty's names), and opening it.
+import { ImgbuildError } from '../errors.js';
 import path from 'node:path';
 import { LocalRepository } from './local-repository.js';
 import { registerSecret } from './redact.js';
@@ -9,8 +10,11 @@ export type RepositorySpec =
   | { readonly kind: 'azure'; readonly connEnv: string; readonly container: string; readonly pathPrefix: string }
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string; readonly endpoint?: string | undefined; readonly region?: string | undefined };
 
-export class RepositorySpecError extends Error {
+export class RepositorySpecError extends ImgbuildError {
   override readonly name = 'RepositorySpecError';
+  constructor(message: string, options?: { readonly cause?: unknown }) {
+    super('config', message, options);
+  }
 }
 
 /** A path prefix without leading or trailing slashes, checked like any repository path. */
