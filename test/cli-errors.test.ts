@@ -104,7 +104,8 @@ test('an OS error from the environment is one line naming the path, exit 1 (here
   }
 });
 
-test('a real bug keeps its stack and asks to be reported (exit 70); --json still gets one object', async () => {
+/** Call main's error reporter in this process, capturing what it writes. */
+async function reportInProcess(error: unknown, json: boolean): Promise<{ status: number; stdout: string; stderr: string }> {
   const { reportError } = (await import(path.join(REPO_ROOT, 'dist/src/cli/main.js'))) as { reportError: (e: unknown, json: boolean) => number };
   const written: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   const original = { stdout: process.stdout.write, stderr: process.stderr.write };
@@ -114,17 +115,33 @@ test('a real bug keeps its stack and asks to be reported (exit 70); --json still
       return true;
     }) as typeof process.stdout.write;
   }
-  let status: number;
   try {
-    status = reportError(new TypeError('undefined is not a function'), true);
+    const status = reportError(error, json);
+    return { status, ...written };
   } finally {
     process.stdout.write = original.stdout;
     process.stderr.write = original.stderr;
   }
-  assert.is(status, 70);
-  assert.match(written.stderr, /TypeError: undefined is not a function\n\s+at /);
-  assert.match(written.stderr, /This is a bug in imgbuild: please report it/);
-  assert.equal(JSON.parse(written.stdout), { error: 'undefined is not a function', kind: 'bug' });
+}
+
+test('a real bug keeps its stack and asks to be reported (exit 70); --json still gets one object', async () => {
+  const bug = await reportInProcess(new TypeError('undefined is not a function'), true);
+  assert.is(bug.status, 70);
+  assert.match(bug.stderr, /TypeError: undefined is not a function\n\s+at /);
+  assert.match(bug.stderr, /This is a bug in imgbuild: please report it/);
+  assert.equal(JSON.parse(bug.stdout), { error: 'undefined is not a function', kind: 'bug' });
+});
+
+test('an environment error (what the repository adapters throw) is one line, exit 1, no password from a URL', async () => {
+  const { ImgbuildError } = (await import(path.join(REPO_ROOT, 'dist/src/errors.js'))) as typeof import('../src/errors.js');
+  const error = new ImgbuildError('environment', 'S3 endpoint https://admin:hunter2hunter2@s3.example.org:9000 is unreachable: check --s3-endpoint');
+  for (const json of [false, true]) {
+    const out = await reportInProcess(error, json);
+    assert.is(out.status, 1);
+    assert.is(out.stderr, 'imgbuild: S3 endpoint https://admin:[secret]@s3.example.org:9000 is unreachable: check --s3-endpoint\n');
+    if (json) assert.equal(JSON.parse(out.stdout), { error: 'S3 endpoint https://admin:[secret]@s3.example.org:9000 is unreachable: check --s3-endpoint', kind: 'environment' });
+    else assert.is(out.stdout, '');
+  }
 });
 
 test('`imgbuild all --dry-run | true`: the closed pipe ends the output quietly, no EPIPE stack', () => {
@@ -178,7 +195,7 @@ test('--help per command and rule, with defaults; --version names imgbuild, Node
     assertOneLineError(p, ['nosuch', '--help'], 2, 'usage', /no help for "nosuch"/);
     const version = p.cli(['--version']);
     assert.is(version.code, 0);
-    assert.match(version.stdout, /^imgbuild \d+\.\d+\.\d+\nnode \d+\.\d+\.\d+\nsharp \d+\.\d+\.\d+\nlibvips \S+\n$/);
+    assert.match(version.stdout, /^imgbuild \d+\.\d+\.\d+\nnode \d+\.\d+\.\d+\nsharp \d+\.\d+\.\d+\nlibvips \d+\.\d+\.\d+( \(.*\))?\n$/);
     assert.match(version.stdout, `node ${process.versions.node}`);
   } finally {
     p.remove();

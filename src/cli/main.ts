@@ -6,7 +6,6 @@ import type { PipelineConfig } from '../config/pipeline-config.js';
 import { loadConfigModule } from '../config/load-config.js';
 import { exitStatusOf, ImgbuildError, UsageError } from '../errors.js';
 import { build } from '../run/build.js';
-import { redact } from '../repo/redact.js';
 import { wwtStudyRules } from '../../rules/index.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
 import type { BuildEvent } from '../run/events.js';
@@ -15,6 +14,7 @@ import { HELP, targetHelp } from './help.js';
 import { plural } from './plural.js';
 import { jsonReporter, terminalReporter, wantsColor } from './reporters.js';
 import { versionText } from './versions.js';
+import { scrubSecrets } from './scrub-secrets.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
 
@@ -215,14 +215,14 @@ class Interrupts {
 export function reportError(error: unknown, json: boolean): number {
   const expected = error instanceof ImgbuildError ? error : environmentErrorOf(error);
   if (expected !== undefined) {
-    const message = redact(expected.message);
+    const message = scrubSecrets(expected.message);
     process.stderr.write(`imgbuild: ${message}\n`);
     if (json) process.stdout.write(JSON.stringify({ error: message, kind: expected.kind }) + '\n');
     return exitStatusOf(expected.kind);
   }
-  const text = redact((error as Error)?.stack ?? String(error));
+  const text = scrubSecrets((error as Error)?.stack ?? String(error));
   process.stderr.write(`imgbuild: ${text}\nThis is a bug in imgbuild: please report it with the lines above and the output of imgbuild --version.\n`);
-  if (json) process.stdout.write(JSON.stringify({ error: redact(error instanceof Error ? error.message : String(error)), kind: 'bug' }) + '\n');
+  if (json) process.stdout.write(JSON.stringify({ error: scrubSecrets(error instanceof Error ? error.message : String(error)), kind: 'bug' }) + '\n');
   return EXIT_BUG;
 }
 
