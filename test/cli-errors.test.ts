@@ -52,7 +52,7 @@ test('--incoming naming a missing folder is an error naming the folder and what 
     const missing = p.path('no-such-folder');
     assertOneLineError(p, ['all', '--incoming', missing, ...PREFIX], 2, 'usage', new RegExp(`incoming folder ${missing} does not exist \\(set by the --incoming flag\\)`));
     p.write('pipeline.config.ts', "export default { incoming: 'elsewhere', publishUrlPrefix: 'https://x.example/' };\n");
-    assertOneLineError(p, ['all'], 2, 'usage', /incoming folder .*elsewhere does not exist \(set by incoming in pipeline\.config\.ts\)/);
+    assertOneLineError(p, ['all'], 2, 'config', /incoming folder .*elsewhere does not exist \(set by incoming in pipeline\.config\.ts\)/);
     assert.not.ok(fs.existsSync(p.path('repo/index.wtml')), 'no empty index was published');
   } finally {
     p.remove();

@@ -36,13 +36,13 @@ async function bigImage(file: string, side: number): Promise<void> {
 test('on a terminal: the running jobs as lines (rule, item, step, elapsed), redrawn in place at most ~10×/s, tiling progress in tiles', async () => {
   const p = new TempProject('imgbuild-terminal-');
   try {
-    await bigImage(p.path('incoming/big.png'), 3000);
+    await bigImage(p.path('incoming/big.png'), 4000);
     p.copyFixture('eso_eso1723a_320.jpg', 'incoming/small.jpg');
     const { output, ms, code } = underTerminal(p, ['process', '-j', '2', ...PREFIX]);
     assert.is(code, 0, output);
     // The block: a header line, then one line per job with rule, item and elapsed time.
     assert.match(output, /\[\d+\/8\] running 2 jobs/);
-    assert.match(output, /\n {2}tiles {6}big {14}tiling 3000×3000: \d+\/201 tiles {2}\S*\d+(\.\d)? m?s/);
+    assert.match(output, /\n {2}tiles {6}big {14}tiling 4000×4000: \d+\/341 tiles {2}\S*\d+(\.\d)? m?s/);
     // Redrawn in place: back to the block's first line, cleared to the end of the screen.
     assert.match(output, `\r${ESC}[2A${ESC}[J`);
     const redraws = output.split(/running \d+ jobs?/).length - 1;

@@ -37,14 +37,10 @@ import fs from 'node:fs';
 function checkIncoming(rules: readonly Rule[], settings: Settings, request: BuildRequest): void {
   const readsIncoming = rules.some((r) => typeof r.forEach === 'object' && (r.forEach.in === undefined || r.forEach.in === 'incoming'));
   if (!readsIncoming || fs.existsSync(settings.incoming)) return;
-  const setBy =
-    request.overrides?.incoming !== undefined
-      ? 'the --incoming flag'
-      : request.config.incoming !== undefined
-        ? `incoming in ${request.configFile ?? 'the pipeline config'}`
-        : undefined;
-  if (setBy === undefined) return;
-  throw new ImgbuildError('usage', `incoming folder ${settings.incoming} does not exist (set by ${setBy}): create it, or name the folder your images are in`);
+  const byFlag = request.overrides?.incoming !== undefined;
+  if (!byFlag && request.config.incoming === undefined) return;
+  const setBy = byFlag ? 'the --incoming flag' : `incoming in ${request.configFile ?? 'the pipeline config'}`;
+  throw new ImgbuildError(byFlag ? 'usage' : 'config', `incoming folder ${settings.incoming} does not exist (set by ${setBy}): create it, or name the folder your images are in`);
 }
 
 /** What the selected rules need and the settings lack (`requires`), one message per rule. */
