@@ -102,8 +102,7 @@ async function run(argv: string[]): Promise<number> {
   }
   const prefix = values['publish-url-prefix'];
   if (prefix !== undefined) {
-    const problem = publishUrlPrefixProblem(prefix);
-    if (problem !== undefined) throw new UsageError(`--publish-url-prefix ${JSON.stringify(prefix)}: give an http(s) URL such as https://data.example.org/wwt/`);
+    if (publishUrlPrefixProblem(prefix) !== undefined) throw new UsageError(`--publish-url-prefix ${JSON.stringify(prefix)}: give an http(s) URL such as https://data.example.org/wwt/`);
   }
   const cwd = process.cwd();
   const configFile = values.config ?? (fs.existsSync(path.join(cwd, DEFAULT_CONFIG)) ? DEFAULT_CONFIG : undefined);
