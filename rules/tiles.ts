@@ -15,11 +15,13 @@ export default defineRule({
   tools: sharpVersions,
   run: async (ctx) => {
     const placement = readPlacement(ctx);
-    ctx.status(`tiling ${placement.width}×${placement.height}`);
+    const step = `tiling ${placement.width}×${placement.height}`;
+    ctx.status(step);
     const result = await tileStudy(ctx.inputs['image']!, ctx.outputs['tiles']!, {
       flipRows: placement.flipRows,
       pngCompression: Number(ctx.params['pngCompression']),
       maxPixels: Number(ctx.params['maxPixels']),
+      onProgress: (written, total) => ctx.status(`${step}: ${written}/${total} tiles`),
     });
     ctx.log(`${result.tiles} tiles in ${result.layout.tileLevels + 1} levels`);
   },

@@ -1,4 +1,5 @@
 // The README's examples are code a user will paste: run them.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -14,20 +15,36 @@ function codeBlockAfter(heading: string): string {
   return match[1]!;
 }
 
-test('"Writing a rule": the config works as printed', () => {
+test('"Writing a rule": the config works as printed (its FITS rule ignores WCS sidecars; tools are part of the key)', () => {
   const p = new TempProject('imgbuild-readme-');
-  p.write('pipeline.config.ts', codeBlockAfter('## Writing a rule'));
-  p.copyFixture('eso_eso1723a_320.jpg', 'incoming/orion.jpg');
-  const run = p.json(['sizes', '--publish-url-prefix', 'https://x.example/']);
-  assert.is(run.code, 0, run.stderr);
-  assert.equal(run.report.ran!.map((r) => r.id).sort(), ['place:orion', 'sizes:orion']);
-  assert.is(fs.readFileSync(p.path('work/orion/size.txt'), 'utf8'), '320×248 px\n');
-  p.remove();
+  try {
+    const config = codeBlockAfter('## Writing a rule');
+    assert.match(config, 'publishUrlPrefix:', 'the example config sets what the wtml rule requires');
+    assert.match(config, 'tools:', 'the example shows the tools field');
+    p.write('pipeline.config.ts', config);
+    p.copyFixture('eso_eso1723a_320.jpg', 'incoming/orion.jpg');
+    // A WCS sidecar beside the image, and a raw frame where the archive rule looks.
+    p.copyFixture('1904-66_AZP.header.fits', 'incoming/orion.wcs.fits');
+    p.copyFixture('1904-66_AZP.header.fits', 'raw/frame.fits');
+    const run = p.json(['all']);
+    assert.is(run.code, 0, run.stderr);
+    assert.ok(run.report.ran!.some((r) => r.id === 'sizes:orion'));
+    assert.equal(run.report.ran!.filter((r) => r.rule === 'archive').map((r) => r.id), ['archive:frame'], 'the sidecar is not an archive node');
+    assert.is(fs.readFileSync(p.path('work/orion/size.txt'), 'utf8'), '320×248 px\n');
+    const listing = spawnSync('tar', ['-tzf', p.path('work/frame/raw.tar.gz')], { encoding: 'utf8' });
+    assert.is(listing.stdout, 'frame.fits\n');
+    assert.match(fs.readFileSync(p.path('repo/orion/index.wtml'), 'utf8'), 'https://data.example.org/wwt/orion/');
+  } finally {
+    p.remove();
+  }
 });
 
 test('"Configuration": the config loads and names the rules it says', () => {
   const p = new TempProject('imgbuild-readme-');
   p.write('pipeline.config.ts', codeBlockAfter('## Configuration'));
+  // The config names its incoming folder: a named folder that does not exist is an error (exit 2).
+  assert.is(p.cli(['all', '--dry-run', '--local', 'repo']).code, 2);
+  fs.mkdirSync(p.path('incoming'));
   const run = p.json(['all', '--dry-run', '--local', 'repo']);
   assert.is(run.code, 0, run.stderr);
   // No images yet: only the (empty) root index is to be written.

@@ -1,9 +1,13 @@
-// The text of `imgbuild --help`.
+// The text of `imgbuild --help`, and of `imgbuild COMMAND --help` for each command and rule.
+import type { Rule } from '../graph/rule.js';
+import { plural } from './plural.js';
+import os from 'node:os';
 export const HELP = `imgbuild — build WorldWide Telescope data sets from images, incrementally and in parallel
 
 Usage: imgbuild [target…] [options]
 
-Targets are 'all' (the default), a stage, or rule names; a target builds what it needs first.
+Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
+a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.
   process    build everything into the work folder; upload nothing (for review)
   publish    upload what was built and not rejected (work/<id>/rejected)
   reindex    rebuild the repository's root index.wtml from what it holds, from any machine
@@ -20,7 +24,7 @@ Options:
   --s3-prefix P                 optional folder inside the bucket
   --s3-endpoint URL             an S3-compatible server (path-style addressing)
   --s3-region R                 region (default: AWS_REGION, else us-east-1)
-  --incoming DIR              folder of images to process
+  --incoming DIR              folder of images to process (default: incoming)
   --work DIR                  folder for built outputs before publishing (default: work)
   --publish-url-prefix URL    URL the repository is served under (for index.wtml)
   --cache DIR                 build state folder (default: cache)
@@ -30,7 +34,53 @@ Options:
   --keep-going                after a failure, still build everything that does not depend on it
   -v, --verbose               print every node's log lines
   -h, --help                  this text
-  --version                   imgbuild's version
+  --version                   imgbuild's, Node's, sharp's and libvips' versions
 
-Exit status: 0 built (or nothing to do), 1 a node failed, 2 bad usage or configuration.
+Exit status: 0 built (or nothing to do), 1 a node failed or the environment is in the way (repository
+unreachable, credentials missing, disk full, permission denied), 2 bad usage or configuration,
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM), 70 a bug in imgbuild (please report it).
 `;
+
+/** The options every build command takes, with their defaults. */
+const BUILD_OPTIONS = `Options (defaults in brackets; flags override pipeline.config.ts):
+  --incoming DIR  images to process [incoming]      --work DIR  built outputs [work]
+  --cache DIR     build state [cache]               --local DIR  the data repository [repo]
+  --publish-url-prefix URL  URL the repository is served under [none]
+  -j N  nodes at once [${os.availableParallelism()}]   --dry-run  --json  --keep-going  -v
+  Azure (--azure-conn-env, --azure-container, --azure-path-prefix) and S3 (--s3-bucket, --s3-prefix,
+  --s3-endpoint, --s3-region) repositories: see imgbuild --help.
+`;
+
+const STAGES: Readonly<Record<string, string>> = {
+  all: 'build every rule, publish, and rewrite the root index (the default target)',
+  process: 'build everything into the work folder and upload nothing, so a human can review work/<id>/\n(reject one with a file work/<id>/rejected; `imgbuild publish` then leaves it out)',
+  publish: "upload what was built and not rejected: each data set's files, then <id>/imgbuild.json last;\nbuilds first whatever is missing",
+  reindex: "rebuild the repository's root index.wtml from what the repository holds (any machine can do it),\nwhatever is built locally",
+};
+
+/** `imgbuild TARGET --help`: what the target does, then the options with their defaults; undefined if unknown. */
+export function targetHelp(target: string, rules: readonly Rule[]): string | undefined {
+  const rule = rules.find((r) => r.name === target);
+  const stage = STAGES[target];
+  if (stage === undefined && rule === undefined) return undefined;
+  const lines = [`Usage: imgbuild ${target} [options]`, ''];
+  if (stage !== undefined) lines.push(stage);
+  if (rule !== undefined) {
+    if (stage === undefined || target === 'publish') lines.push(`rule ${rule.name}: ${rule.description ?? '(no description)'}`);
+    const over =
+      typeof rule.forEach === 'object'
+        ? `one node per file ${rule.forEach.files} in ${rule.forEach.in ?? 'incoming'}`
+        : typeof rule.forEach === 'string'
+          ? `one node per node of ${rule.forEach}`
+          : rule.aggregate !== undefined
+            ? `one node over every node of ${rule.aggregate}`
+            : 'one node';
+    lines.push(`Nodes: ${over}; 'imgbuild ${rule.name}:ITEM' builds one (and what it needs).`);
+    const params = typeof rule.params === 'object' ? Object.entries(rule.params) : [];
+    if (params.length > 0) {
+      lines.push(`Parameters (${plural(params.length, 'default')}; override in config params.${rule.name}): ${params.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`);
+    }
+  }
+  lines.push('', BUILD_OPTIONS);
+  return lines.join('\n');
+}

@@ -6,11 +6,15 @@ import type { PipelineConfig } from '../config/pipeline-config.js';
 import { loadConfigModule } from '../config/load-config.js';
 import { exitStatusOf, ImgbuildError, UsageError } from '../errors.js';
 import { build } from '../run/build.js';
-import { redact } from '../repo/redact.js';
 import { wwtStudyRules } from '../../rules/index.js';
-import { engineVersion } from '../engine-location.js';
-import { HELP } from './help.js';
-import { jsonReporter, terminalReporter } from './reporters.js';
+import { publishUrlPrefixProblem } from '../../rules/wtml.js';
+import type { BuildEvent } from '../run/events.js';
+import { environmentErrorOf } from './environment-error.js';
+import { HELP, targetHelp } from './help.js';
+import { plural } from './plural.js';
+import { jsonReporter, terminalReporter, wantsColor } from './reporters.js';
+import { versionText } from './versions.js';
+import { scrubSecrets } from './scrub-secrets.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
 
@@ -43,24 +47,62 @@ function parse(argv: string[]) {
       },
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\nRun imgbuild --help for the options.`);
+    // Node's parseArgs explains at length; the first sentence names the problem.
+    const first = (error as Error).message.split(/\.\s/)[0]!.replace(/\.$/, '');
+    throw new UsageError(`${first}: run imgbuild --help for the options`);
   }
 }
 
+/** Exit statuses besides the kinds' (errors.ts): a signal's are 128 + its number, as shells report them. */
+const EXIT_INTERRUPTED = 130;
+const EXIT_TERMINATED = 143;
+const EXIT_BUG = 70;
+
+/**
+ * Run the CLI and return its exit status; it never throws. Every way out goes through here, so --json always
+ * ends with one JSON object on stdout, and stderr with one line per error.
+ */
 export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  quietOnClosedStdout();
+  try {
+    return await run(argv);
+  } catch (error) {
+    return reportError(error, json);
+  }
+}
+
+/** `imgbuild … | head`: the reader went away. Nothing is left to tell it; stop writing, without a stack. */
+function quietOnClosedStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+    throw error;
+  });
+}
+
+async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
-  if (values.help || positionals[0] === 'help') {
-    process.stdout.write(HELP);
+  if (values.version) {
+    process.stdout.write(versionText());
     return 0;
   }
-  if (values.version) {
-    process.stdout.write(`imgbuild ${engineVersion()}\n`);
+  if (values.help || positionals[0] === 'help') {
+    const topic = positionals[0] === 'help' ? positionals[1] : positionals[0];
+    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, wwtStudyRules());
+    if (text === undefined) throw new UsageError(`no help for ${JSON.stringify(topic)}: it is not a stage or built-in rule (imgbuild --help lists them)`);
+    process.stdout.write(text);
     return 0;
   }
   let jobs: number | undefined;
   if (values.jobs !== undefined) {
     jobs = Number(values.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`-j/--jobs takes a whole number ≥ 1, not ${JSON.stringify(values.jobs)}`);
+    if (!/^\s*\d+\s*$/.test(values.jobs) || !Number.isInteger(jobs) || jobs < 1) {
+      throw new UsageError(`-j/--jobs takes a whole number ≥ 1 (nodes run at once), not ${JSON.stringify(values.jobs)}`);
+    }
+  }
+  const prefix = values['publish-url-prefix'];
+  if (prefix !== undefined) {
+    if (publishUrlPrefixProblem(prefix) !== undefined) throw new UsageError(`--publish-url-prefix ${JSON.stringify(prefix)}: give an http(s) URL such as https://data.example.org/wwt/`);
   }
   const cwd = process.cwd();
   const configFile = values.config ?? (fs.existsSync(path.join(cwd, DEFAULT_CONFIG)) ? DEFAULT_CONFIG : undefined);
@@ -70,54 +112,120 @@ export async function main(argv: string[]): Promise<number> {
     : { config: {} as PipelineConfig, identity: 'built-in' };
   const projectDir = configFile ? path.dirname(path.resolve(cwd, configFile)) : cwd;
 
-  const reporter = values.json ? jsonReporter((t) => process.stdout.write(t)) : terminalReporter(process.stdout, process.stderr, values.verbose ?? false);
-  const controller = new AbortController();
-  const onSignal = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    process.stderr.write('\nimgbuild: interrupted; finishing the nodes already running (Ctrl-C again to stop at once)\n');
-    controller.abort();
+  const reporter = values.json
+    ? jsonReporter((t) => process.stdout.write(t))
+    : terminalReporter(process.stdout, process.stderr, { verbose: values.verbose ?? false, color: wantsColor(process.stdout) });
+  const interrupt = new Interrupts((text) => process.stderr.write(text));
+  const onEvent = (event: BuildEvent): void => {
+    interrupt.track(event);
+    reporter.onEvent(event);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const { summary } = await build({
-    config,
-    ...(identity !== undefined ? { configIdentity: identity } : {}),
-    projectDir,
-    cwd,
-    defaultRules: wwtStudyRules(),
-    targets: positionals.length > 0 ? positionals : ['all'],
-    overrides: {
-      incoming: values.incoming,
-      work: values.work,
-      cache: values.cache,
-      local: values.local,
-      azureConnEnv: values['azure-conn-env'],
-      azureContainer: values['azure-container'],
-      azurePathPrefix: values['azure-path-prefix'],
-      s3Bucket: values['s3-bucket'],
-      s3Prefix: values['s3-prefix'],
-      s3Endpoint: values['s3-endpoint'],
-      s3Region: values['s3-region'],
-      publishUrlPrefix: values['publish-url-prefix'],
-      jobs,
-    },
-    dryRun: values['dry-run'] ?? false,
-    keepGoing: values['keep-going'] ?? false,
-    emit: reporter.onEvent,
-    signal: controller.signal,
-  });
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  if (controller.signal.aborted) return 130;
-  return summary.failed.length > 0 || summary.blocked.length > 0 ? 1 : 0;
+  interrupt.listen();
+  try {
+    const { summary } = await build({
+      config,
+      ...(identity !== undefined ? { configIdentity: identity } : {}),
+      ...(configFile !== undefined ? { configFile } : {}),
+      projectDir,
+      cwd,
+      defaultRules: wwtStudyRules(),
+      targets: positionals.length > 0 ? positionals : ['all'],
+      overrides: {
+        incoming: values.incoming,
+        work: values.work,
+        cache: values.cache,
+        local: values.local,
+        azureConnEnv: values['azure-conn-env'],
+        azureContainer: values['azure-container'],
+        azurePathPrefix: values['azure-path-prefix'],
+        s3Bucket: values['s3-bucket'],
+        s3Prefix: values['s3-prefix'],
+        s3Endpoint: values['s3-endpoint'],
+        s3Region: values['s3-region'],
+        publishUrlPrefix: values['publish-url-prefix'],
+        jobs,
+      },
+      dryRun: values['dry-run'] ?? false,
+      keepGoing: values['keep-going'] ?? false,
+      emit: onEvent,
+      signal: interrupt.stop.signal,
+      cancel: interrupt.cancel.signal,
+    });
+    if (interrupt.status !== undefined) return interrupt.status;
+    if ((summary.problems ?? []).length > 0) return exitStatusOf('config');
+    return summary.failed.length > 0 || summary.blocked.length > 0 ? 1 : 0;
+  } finally {
+    interrupt.unlisten();
+  }
+}
+
+/**
+ * Ctrl-C once: start nothing new, let the running nodes finish (their outputs are kept). Twice: cancel the
+ * running nodes too. SIGTERM (a service manager stopping us) cancels at once.
+ */
+class Interrupts {
+  readonly stop = new AbortController();
+  readonly cancel = new AbortController();
+  status: number | undefined;
+  private running = 0;
+  private readonly onInt = (): void => this.interrupt(EXIT_INTERRUPTED);
+  private readonly onTerm = (): void => {
+    this.interrupt(EXIT_TERMINATED);
+    this.interrupt(EXIT_TERMINATED);
+  };
+
+  constructor(private readonly say: (text: string) => void) {}
+
+  track(event: BuildEvent): void {
+    if (event.type === 'node-start') this.running++;
+    if (event.type === 'node-done' || event.type === 'node-failed') this.running--;
+  }
+
+  listen(): void {
+    process.on('SIGINT', this.onInt);
+    process.on('SIGTERM', this.onTerm);
+  }
+
+  unlisten(): void {
+    process.off('SIGINT', this.onInt);
+    process.off('SIGTERM', this.onTerm);
+  }
+
+  private interrupt(status: number): void {
+    this.status ??= status;
+    if (!this.stop.signal.aborted) {
+      this.say(`\nstopping: waiting for ${plural(this.running, 'running job')} (Ctrl-C again to cancel them)\n`);
+      this.stop.abort();
+      return;
+    }
+    if (!this.cancel.signal.aborted) {
+      this.say(`cancelling ${plural(this.running, 'running job')}\n`);
+      this.cancel.abort();
+      // A step that cannot be interrupted (libvips inside a tile pyramid) must not hold the exit: the staging
+      // folders it leaves are cleared by the next run.
+      setTimeout(() => process.exit(this.status), 2000).unref();
+      return;
+    }
+    process.exit(this.status);
+  }
 }
 
 /** Errors that are the user's to fix get one line and the exit status of their kind; anything else is a bug and keeps its stack. */
-export function exitCodeFor(error: unknown): number {
-  if (error instanceof ImgbuildError) {
-    process.stderr.write(`imgbuild: ${redact(error.message)}\n`);
-    return exitStatusOf(error.kind);
+export function reportError(error: unknown, json: boolean): number {
+  const expected = error instanceof ImgbuildError ? error : environmentErrorOf(error);
+  if (expected !== undefined) {
+    const message = scrubSecrets(expected.message);
+    process.stderr.write(`imgbuild: ${message}\n`);
+    if (json) process.stdout.write(JSON.stringify({ error: message, kind: expected.kind }) + '\n');
+    return exitStatusOf(expected.kind);
   }
-  process.stderr.write(`imgbuild: ${redact((error as Error)?.stack ?? String(error))}\n`);
-  return 70;
+  const text = scrubSecrets((error as Error)?.stack ?? String(error));
+  process.stderr.write(`imgbuild: ${text}\nThis is a bug in imgbuild: please report it with the lines above and the output of imgbuild --version.\n`);
+  if (json) process.stdout.write(JSON.stringify({ error: scrubSecrets(error instanceof Error ? error.message : String(error)), kind: 'bug' }) + '\n');
+  return EXIT_BUG;
+}
+
+/** The old entry point's name (bin/imgbuild.js): main no longer throws, but keep the seam. */
+export function exitCodeFor(error: unknown): number {
+  return reportError(error, false);
 }

@@ -1,6 +1,7 @@
 // Consumers of build events: the terminal (a live line on a TTY, plain lines otherwise) and --json.
 import type { BuildEvent, BuildSummary, PlannedRun } from '../run/events.js';
 import { assertNever } from '../run/stale-reason.js';
+import { plural } from './plural.js';
 
 export interface Reporter {
   readonly onEvent: (event: BuildEvent) => void;
@@ -10,7 +11,12 @@ const shortRun = (r: PlannedRun): { id: string; rule: string; why: string; reaso
 
 /** The --json contract: one object on stdout when the build ends. */
 export function jsonReport(summary: BuildSummary): object {
-  if (summary.dryRun) return { run: summary.ran.map(shortRun), fresh: summary.fresh, skipped: summary.skipped.map(shortRun) };
+  if (summary.dryRun) {
+    const problems = summary.problems ?? [];
+    // The configuration errors the run would stop on, in the same shape as any other error object.
+    const errors = problems.length > 0 ? { error: problems.join('; '), kind: 'config', errors: problems } : {};
+    return { run: summary.ran.map(shortRun), fresh: summary.fresh, skipped: summary.skipped.map(shortRun), ...errors };
+  }
   return {
     ran: summary.ran.map(shortRun),
     skipped: summary.skipped.map(shortRun),
@@ -37,27 +43,81 @@ function seconds(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableStream, verbose: boolean): Reporter {
+/** At most this often the live block is redrawn (~10×/s): a busy build must not spend itself on the terminal. */
+const REDRAW_MS = 100;
+
+export interface TerminalOptions {
+  readonly verbose: boolean;
+  /** Colour codes (a TTY without NO_COLOR). Cursor movement for the live block needs only a TTY. */
+  readonly color: boolean;
+}
+
+/** Whether a stream should get colour: a terminal, and the user did not set NO_COLOR (https://no-color.org). */
+export function wantsColor(stream: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): boolean {
+  return (stream as NodeJS.WriteStream).isTTY === true && (env['NO_COLOR'] ?? '') === '' && env['TERM'] !== 'dumb';
+}
+
+interface ActiveJob {
+  readonly rule: string;
+  readonly item: string;
+  readonly started: number;
+  step: string;
+}
+
+export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableStream, options: TerminalOptions): Reporter {
+  const { verbose } = options;
+  // On a terminal: the running jobs as a block of lines at the bottom, redrawn in place, with every other
+  // line printed above it. Piped: plain lines, no escape codes at all.
   const live = out.isTTY === true;
+  const paint = (code: string, text: string): string => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const errColor = options.color && (err as NodeJS.WriteStream).isTTY === true;
+  const paintErr = (code: string, text: string): string => (errColor ? `\x1b[${code}m${text}\x1b[0m` : text);
   let total = 0;
   let finished = 0;
-  const active = new Map<string, string>();
-  let lineShown = false;
-  const clearLine = (): void => {
-    if (live && lineShown) out.write('\r\x1b[2K');
-    lineShown = false;
+  const active = new Map<string, ActiveJob>();
+  let drawnLines = 0;
+  let lastDraw = 0;
+  let pendingDraw: NodeJS.Timeout | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+
+  const erase = (): void => {
+    if (!live || drawnLines === 0) return;
+    // The cursor sits at the end of the block's last line: go to its first line and clear to the end.
+    out.write(`\r${drawnLines > 1 ? `\x1b[${drawnLines - 1}A` : ''}\x1b[J`);
+    drawnLines = 0;
   };
-  const drawLine = (): void => {
+  const draw = (): void => {
+    pendingDraw = undefined;
     if (!live) return;
-    const current = [...active.entries()].map(([id, step]) => (step ? `${id} (${step})` : id)).join(', ');
-    const text = `[${finished}/${total}] ${current}`;
-    out.write(`\r\x1b[2K${text.slice(0, (out.columns || 100) - 1)}`);
-    lineShown = true;
+    erase();
+    lastDraw = Date.now();
+    if (active.size === 0) return;
+    const width = Math.max(20, (out.columns || 100) - 1);
+    const lines = [paint('1', `[${finished}/${total}] running ${plural(active.size, 'job')}`)];
+    for (const job of active.values()) {
+      const elapsed = seconds(Math.round((Date.now() - job.started) / 100) * 100);
+      const text = `  ${job.rule.padEnd(10)} ${job.item.padEnd(16)} ${job.step}`;
+      lines.push(`${text.slice(0, width - elapsed.length - 2)}  ${paint('2', elapsed)}`);
+    }
+    out.write(lines.join('\n'));
+    drawnLines = lines.length;
+  };
+  const requestDraw = (): void => {
+    if (!live || pendingDraw) return;
+    pendingDraw = setTimeout(draw, Math.max(0, REDRAW_MS - (Date.now() - lastDraw)));
+    pendingDraw.unref();
+  };
+  const stopDrawing = (): void => {
+    if (pendingDraw) clearTimeout(pendingDraw);
+    if (ticker) clearInterval(ticker);
+    pendingDraw = undefined;
+    ticker = undefined;
+    erase();
   };
   const say = (stream: NodeJS.WritableStream, text: string): void => {
-    clearLine();
+    erase();
     stream.write(text + '\n');
-    drawLine();
+    requestDraw();
   };
   return {
     onEvent: (event) => {
@@ -68,43 +128,52 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
             for (const r of event.run) out.write(`would run ${r.id}: ${r.why}\n`);
           }
           for (const r of event.skipped) if (r.why.indexOf(' is skipped') < 0 || verbose) out.write(`skip ${r.id}: ${r.why}\n`);
+          for (const problem of event.problems ?? []) err.write(`${paintErr('31', 'error:')} ${problem}\n`);
+          if (live && total > 0 && !event.dryRun) {
+            // Elapsed times move even when nothing else happens.
+            ticker = setInterval(requestDraw, 1000);
+            ticker.unref();
+          }
           break;
         case 'node-start':
-          active.set(event.node.id, '');
+          active.set(event.node.id, { rule: event.node.rule, item: event.node.item || event.node.id, started: Date.now(), step: '' });
           if (!live || verbose) say(out, `run  ${event.node.id}: ${event.node.why}`);
-          else drawLine();
+          else requestDraw();
           break;
-        case 'node-status':
-          if (active.has(event.node.id)) active.set(event.node.id, event.step);
-          drawLine();
+        case 'node-status': {
+          const job = active.get(event.node.id);
+          if (job) job.step = event.step;
+          requestDraw();
           break;
+        }
         case 'node-log':
-          if (event.level === 'warn') say(err, `warning: ${event.node.id}: ${event.message}`);
+          if (event.level === 'warn') say(err, `${paintErr('33', 'warning:')} ${event.node.id}: ${event.message}`);
           else if (verbose) say(out, `     ${event.node.id}: ${event.message}`);
           break;
         case 'node-done':
           finished++;
           active.delete(event.node.id);
           if (!live || verbose) say(out, `done ${event.node.id} (${seconds(event.ms)})`);
-          else drawLine();
+          else requestDraw();
           break;
         case 'node-failed':
           finished++;
           active.delete(event.node.id);
-          say(err, `error: ${event.error}`);
+          say(err, `${paintErr('31', 'error:')} ${event.error}`);
           break;
         case 'node-blocked':
           finished++;
           if (verbose) say(out, `skip ${event.node.id}: ${event.cause}`);
           break;
         case 'finish': {
-          clearLine();
+          stopDrawing();
           const s = event.summary;
           const how = verbose && s.fromSnapshot ? ' (no file changed since the last no-op)' : '';
           if (s.dryRun) {
-            out.write(total === 0 ? `imgbuild: nothing to do, ${s.fresh} nodes up to date${how}\n` : `imgbuild: ${total} to run, ${s.fresh} up to date (dry run)\n`);
+            out.write(total === 0 ? `imgbuild: nothing to do, ${plural(s.fresh, 'node')} up to date${how}\n` : `imgbuild: ${total} to run, ${s.fresh} up to date (dry run)\n`);
+            if ((s.problems ?? []).length > 0) err.write(`imgbuild: the run would stop on ${plural(s.problems!.length, 'configuration error')} (above)\n`);
           } else if (s.ran.length === 0 && s.failed.length === 0 && s.blocked.length === 0) {
-            out.write(`imgbuild: nothing to do, ${s.fresh} nodes up to date${how}\n`);
+            out.write(`imgbuild: nothing to do, ${plural(s.fresh, 'node')} up to date${how}\n`);
           } else {
             const parts = [`${s.ran.length} ran`, `${s.failed.length} failed`];
             if (s.blocked.length > 0) parts.push(`${s.blocked.length} not run`);

@@ -1,6 +1,7 @@
 // Rules → the DAG of nodes. Pure expansion: lists folders, reads no file contents.
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
+import { UsageError } from '../errors.js';
 import { sanitizeItemId } from './item-id.js';
 import { compilePattern, type FolderStamp, globPattern } from './pattern.js';
 import { type NodeIdentity, type Params, type Rule, RuleError } from './rule.js';
@@ -229,7 +230,7 @@ export interface Selection {
 /**
  * The nodes needed for `targets`: `all`; a rule name (its nodes and everything upstream); `process` (every
  * rule that does not write to the repository); `reindex` (the root index alone, rebuilt from the repository
- * whatever is built locally). `publish` is the built-in rule of that name.
+ * whatever is built locally); `rule:item` (one node and what it needs). `publish` is the built-in rule of that name.
  */
 export function selectTargets(graph: BuildGraph, targets: readonly string[]): Selection {
   const forced = new Set<string>();
@@ -254,11 +255,26 @@ export function selectTargets(graph: BuildGraph, targets: readonly string[]): Se
       }
       continue;
     }
-    const ruleNodes = graph.byRule.get(target);
+    const colon = target.indexOf(':');
+    const ruleName = colon < 0 ? target : target.slice(0, colon);
+    const ruleNodes = graph.byRule.get(ruleName);
     if (!ruleNodes) {
-      throw new RuleError(`unknown target ${JSON.stringify(target)}: use 'all', process, reindex or a rule name (${graph.rules.map((r) => r.name).join(', ')})`);
+      throw new UsageError(
+        `unknown target ${JSON.stringify(target)}: use 'all', process, reindex or a rule name (${graph.rules.map((r) => r.name).join(', ')}), or rule:item for one node`,
+      );
     }
-    ruleNodes.forEach(add);
+    if (colon < 0) {
+      ruleNodes.forEach(add);
+      continue;
+    }
+    // `rule:item` builds one node (and what it needs first).
+    const node = ruleNodes.find((n) => n.id === target);
+    if (!node) {
+      const known = ruleNodes.map((n) => n.id);
+      const shown = known.length > 10 ? `${known.slice(0, 10).join(', ')}, … (${known.length})` : known.join(', ') || 'none';
+      throw new UsageError(`unknown target ${JSON.stringify(target)}: rule ${ruleName} has no such node (its nodes: ${shown})`);
+    }
+    add(node);
   }
   return { nodes: graph.nodes.filter((n) => wanted.has(n)), forced };
 }

@@ -117,6 +117,12 @@ export interface RuleDefinition<P extends Params = Params> {
    * skipped node is skipped too.
    */
   readonly skip?: (ctx: CheckContext) => Promise<string | undefined> | string | undefined;
+  /**
+   * A setting the rule cannot run without, checked when the build is planned (dry runs included) for every
+   * rule with nodes in the selected targets: return what is missing and where to set it, or undefined. A
+   * real run stops before any node starts, so a missing setting never surfaces halfway through a build.
+   */
+  readonly requires?: (settings: Settings) => string | undefined;
   /** True for rules that write to the data repository: `imgbuild process` builds everything else. */
   readonly publishes?: boolean;
   /** The work, in-process. */

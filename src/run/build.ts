@@ -26,6 +26,35 @@ import type { BuildSummary, EventSink } from './events.js';
 import { planBuild } from './plan.js';
 import { runPlan } from './scheduler.js';
 import { clearStaging } from './staging.js';
+import { ImgbuildError } from '../errors.js';
+import { NodeLogs } from './node-log.js';
+import fs from 'node:fs';
+
+/**
+ * An incoming folder the user named (flag or config) that does not exist is a mistake, not an empty build:
+ * it would publish an empty index. The default folder may be absent (a project that only reindexes).
+ */
+function checkIncoming(rules: readonly Rule[], settings: Settings, request: BuildRequest): void {
+  const readsIncoming = rules.some((r) => typeof r.forEach === 'object' && (r.forEach.in === undefined || r.forEach.in === 'incoming'));
+  if (!readsIncoming || fs.existsSync(settings.incoming)) return;
+  const byFlag = request.overrides?.incoming !== undefined;
+  if (!byFlag && request.config.incoming === undefined) return;
+  const setBy = byFlag ? 'the --incoming flag' : `incoming in ${request.configFile ?? 'the pipeline config'}`;
+  throw new ImgbuildError(byFlag ? 'usage' : 'config', `incoming folder ${settings.incoming} does not exist (set by ${setBy}): create it, or name the folder your images are in`);
+}
+
+/** What the selected rules need and the settings lack (`requires`), one message per rule. */
+function missingRequirements(nodes: readonly BuildNode[], settings: Settings): string[] {
+  const problems: string[] = [];
+  const asked = new Set<Rule>();
+  for (const node of nodes) {
+    if (!node.rule.requires || asked.has(node.rule)) continue;
+    asked.add(node.rule);
+    const problem = node.rule.requires(settings);
+    if (problem !== undefined) problems.push(`rule ${node.rule.name}: ${problem}`);
+  }
+  return problems;
+}
 
 export interface BuildRequest {
   readonly config: PipelineConfig;
@@ -46,8 +75,13 @@ export interface BuildRequest {
   /** Opens the repository (tests inject a fault-injecting one); default: from the spec the flags name. */
   readonly repository?: (spec: RepositorySpec) => Repository | Promise<Repository>;
   readonly emit?: EventSink;
+  /** Stop starting nodes (the first Ctrl-C); nodes already running finish. */
   readonly signal?: AbortSignal;
+  /** Cancel the running nodes too (the second Ctrl-C): their `ctx.signal` aborts. */
+  readonly cancel?: AbortSignal;
   readonly cwd?: string;
+  /** The config file as the user named it, for messages (undefined: built-in rules, no config file). */
+  readonly configFile?: string;
 }
 
 export interface BuildResult {
@@ -83,6 +117,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   const fromRepository = await readRepositoryConfig(repository);
   const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, fromRepository);
   const rules = request.config.rules ?? request.defaultRules;
+  checkIncoming(rules, settings, request);
   const paramOverrides = ruleParams(rules, settings, fromRepository, request.config.params);
   const emit = request.emit ?? (() => undefined);
   const dryRun = request.dryRun ?? false;
@@ -96,6 +131,10 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   }
   const graph = buildGraph(rules, settings, paramOverrides);
   const { nodes, forced } = selectTargets(graph, request.targets);
+  const problems = missingRequirements(nodes, settings);
+  if (problems.length > 0 && !dryRun) {
+    throw new ImgbuildError('config', problems.length === 1 ? problems[0]! : `${problems.length} configuration errors:\n  ${problems.join('\n  ')}`);
+  }
 
   const release = dryRun ? () => undefined : acquireCacheLock(settings.cache);
   try {
@@ -118,8 +157,15 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     if (!dryRun && plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(settings.cache);
     const summary = await runPlan(
       plan,
-      { jobs: resolveJobs(request.config, overrides), keepGoing: request.keepGoing ?? false, dryRun, ...(request.signal ? { signal: request.signal } : {}) },
-      { state, settings, repository, emit },
+      {
+        jobs: resolveJobs(request.config, overrides),
+        keepGoing: request.keepGoing ?? false,
+        dryRun,
+        ...(request.signal ? { signal: request.signal } : {}),
+        ...(request.cancel ? { cancel: request.cancel } : {}),
+        problems,
+      },
+      { state, settings, repository, emit, logs: new NodeLogs(settings.cache) },
     );
     // A dry run changes nothing on disk, not even the hash memo: it may run beside a real build.
     if (!dryRun) {

@@ -15,7 +15,9 @@ export interface PlannedRun extends NodeRef {
 }
 
 export type BuildEvent =
-  | { readonly type: 'plan'; readonly dryRun: boolean; readonly total: number; readonly fresh: number; readonly run: readonly PlannedRun[]; readonly skipped: readonly PlannedRun[] }
+  | { readonly type: 'plan'; readonly dryRun: boolean; readonly total: number; readonly fresh: number; readonly run: readonly PlannedRun[]; readonly skipped: readonly PlannedRun[];
+      /** Configuration errors the run would stop on (rules' `requires`); a dry run reports them here. */
+      readonly problems?: readonly string[] }
   | { readonly type: 'node-start'; readonly node: PlannedRun }
   | { readonly type: 'node-status'; readonly node: NodeRef; readonly step: string }
   | { readonly type: 'node-log'; readonly node: NodeRef; readonly level: 'info' | 'warn'; readonly message: string }
@@ -35,6 +37,8 @@ export interface BuildSummary {
   readonly skipped: readonly PlannedRun[];
   readonly warnings: ReadonlyArray<{ readonly id: string; readonly message: string }>;
   readonly ms: number;
+  /** Configuration errors found at plan time (rules' `requires`): a dry run reports them, a real run stops on them. */
+  readonly problems?: readonly string[];
   /** True when the no-op snapshot (cache/fresh-snapshot.ts) answered, without planning the graph. */
   readonly fromSnapshot?: boolean;
 }

@@ -12,12 +12,18 @@ import { commitStaging, createStaging, describeStagedOutputs, discardStaging } f
 import { runCommand } from './run-command.js';
 import { describeError } from './describe-error.js';
 import path from 'node:path';
+import type { NodeLog, NodeLogs } from './node-log.js';
 
 export interface ScheduleOptions {
   readonly jobs: number;
   readonly keepGoing: boolean;
   readonly dryRun: boolean;
+  /** Stop starting nodes; the running ones finish. */
   readonly signal?: AbortSignal;
+  /** Cancel the running nodes (their ctx.signal aborts). */
+  readonly cancel?: AbortSignal;
+  /** Configuration errors found at plan time (rules' `requires`), reported with the plan. */
+  readonly problems?: readonly string[];
 }
 
 export interface ScheduleDeps {
@@ -25,6 +31,8 @@ export interface ScheduleDeps {
   readonly settings: Settings;
   readonly repository: Repository;
   readonly emit: EventSink;
+  /** Where each node's log is kept; without it, nothing is written. */
+  readonly logs?: NodeLogs;
 }
 
 export function plannedRun(entry: PlannedNode): PlannedRun {
@@ -42,14 +50,14 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     .map((p) => ({ id: p.node.id, rule: p.node.rule.name, item: p.node.item, reason: 'skipped', why: p.skipped! }));
   const runs = new Map(stale.map((p) => [p.node.id, plannedRun(p)]));
   const fresh = plan.nodes.length - stale.length - skipped.length;
-  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values()], skipped });
+  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values()], skipped, problems: options.problems ?? [] });
 
   const ran: PlannedRun[] = [];
   const failed: Array<PlannedRun & { error: string }> = [];
   const blocked: Array<PlannedRun & { cause: string }> = [];
   const warnings: Array<{ id: string; message: string }> = [];
   const finish = (): BuildSummary => {
-    const summary: BuildSummary = { dryRun: options.dryRun, fresh, ran, failed, blocked, skipped, warnings, ms: Date.now() - started };
+    const summary: BuildSummary = { dryRun: options.dryRun, fresh, ran, failed, blocked, skipped, warnings, ms: Date.now() - started, problems: options.problems ?? [] };
     deps.emit({ type: 'finish', summary });
     return summary;
   };
@@ -151,7 +159,9 @@ async function executeNode(
   for (const input of node.inputs) inputs[input.name] = entry.parts.inputs[input.name] === null ? undefined : input.path;
   const controller = new AbortController();
   const onAbort = (): void => controller.abort();
-  options.signal?.addEventListener('abort', onAbort);
+  if (options.cancel?.aborted) controller.abort();
+  options.cancel?.addEventListener('abort', onAbort);
+  const log = deps.logs?.open(node.id);
   const ctx: RunContext = {
     id: node.id,
     rule: node.rule.name,
@@ -164,9 +174,16 @@ async function executeNode(
     settings: deps.settings,
     repository: deps.repository,
     upstream: (rule) => upstreamNodes.filter((u) => u.rule.name === rule).map((u) => upstreamView(u, deps.state, keys)),
-    status: (step) => deps.emit({ type: 'node-status', node: ref, step }),
-    log: (message) => deps.emit({ type: 'node-log', node: ref, level: 'info', message }),
+    status: (step) => {
+      log?.add('status', step);
+      deps.emit({ type: 'node-status', node: ref, step });
+    },
+    log: (message) => {
+      log?.add('log', message);
+      deps.emit({ type: 'node-log', node: ref, level: 'info', message });
+    },
     warn: (message) => {
+      log?.add('warn', message);
       warnings.push({ id: node.id, message });
       deps.emit({ type: 'node-log', node: ref, level: 'warn', message });
     },
@@ -180,16 +197,28 @@ async function executeNode(
     const record = { key, parts, outputs, builtAt: new Date().toISOString() };
     deps.state.record(node.id, record);
     keys.set(node.id, key);
+    writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     deps.emit({ type: 'node-done', node: run, ms: Date.now() - started });
     return undefined;
   } catch (error) {
     discardStaging(staging);
     const file = node.inputs.find((i) => !i.optional)?.path;
     const message = `${node.id}: ${describeError(error)}${file ? ` [input: ${path.relative(deps.settings.projectDir, file) || file}]` : ''}`;
+    log?.add('error', message);
+    writeLog(log, 'failed', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     deps.emit({ type: 'node-failed', node: run, error: message, ms: Date.now() - started });
     return message;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    options.cancel?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A node's log is a courtesy: failing to keep it (a full disk) must not fail the node, only be said. */
+function writeLog(log: NodeLog | undefined, outcome: 'done' | 'failed', warn: (message: string) => void): void {
+  try {
+    log?.write(outcome);
+  } catch (error) {
+    warn(`could not keep the node log: ${describeError(error)}`);
   }
 }
 

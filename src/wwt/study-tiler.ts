@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadSharp, readableImageError } from './sharp-loader.js';
-import { studyLayout, type StudyLayout } from './study-layout.js';
+import { studyLayout, type StudyLayout, tileRange } from './study-layout.js';
 
 export interface TileOptions {
   /** Reverse the rows before tiling (an image stored mirrored with respect to the sky). */
@@ -17,6 +17,38 @@ export interface TileOptions {
   readonly pngCompression: number;
   /** Refuse images with more pixels than this (decompression bombs). */
   readonly maxPixels: number;
+  /**
+   * Told now and then (at most every PROGRESS_MS) how many tiles are written out of how many overlap the
+   * image (an upper bound: libvips skips fully transparent tiles), so a long tiling step shows it moves.
+   */
+  readonly onProgress?: (written: number, total: number) => void;
+}
+
+const PROGRESS_MS = 250;
+
+/** The tiles a pyramid of this image has at most: those overlapping the image, on every level. */
+function expectedTiles(layout: StudyLayout): number {
+  let total = 0;
+  for (let level = 0; level <= layout.tileLevels; level++) {
+    const range = tileRange(layout, level);
+    total += (range.x[1] - range.x[0] + 1) * (range.y[1] - range.y[0] + 1);
+  }
+  return total;
+}
+
+/** Tiles dzsave has written so far under `scratch` ({z}/{y}/{x}.png); one readdir per row folder. */
+function countWritten(scratch: string): number {
+  let count = 0;
+  try {
+    for (const level of fs.readdirSync(scratch)) {
+      const levelDir = path.join(scratch, level);
+      if (!/^\d+$/.test(level)) continue;
+      for (const y of fs.readdirSync(levelDir)) count += fs.readdirSync(path.join(levelDir, y)).length;
+    }
+  } catch {
+    // dzsave is creating folders as we look; the next tick counts them.
+  }
+  return count;
 }
 
 /** Files dzsave writes beside the tiles (its metadata, google layout's blank tile). */
@@ -32,7 +64,15 @@ export async function tileStudy(image: string, outDir: string, options: TileOpti
   const scratch = path.join(outDir, '.dz');
   let width: number;
   let height: number;
+  let ticker: NodeJS.Timeout | undefined;
+  let total = 0;
   try {
+    if (options.onProgress) {
+      const onProgress = options.onProgress;
+      const header = await sharp(image, { limitInputPixels: options.maxPixels }).metadata();
+      if (header.width && header.height) total = expectedTiles(studyLayout(header.width, header.height));
+      ticker = setInterval(() => onProgress(Math.min(countWritten(scratch), total), total), PROGRESS_MS);
+    }
     const input = sharp(image, {
       limitInputPixels: options.maxPixels,
       // Sequential access lets libvips stream; a vertical flip needs the bottom row first.
@@ -57,6 +97,8 @@ export async function tileStudy(image: string, outDir: string, options: TileOpti
   } catch (error) {
     fs.rmSync(scratch, { recursive: true, force: true });
     throw readableImageError(image, error);
+  } finally {
+    if (ticker) clearInterval(ticker);
   }
   const layout = studyLayout(width, height);
   let tiles = 0;
@@ -73,6 +115,7 @@ export async function tileStudy(image: string, outDir: string, options: TileOpti
     }
   }
   fs.rmSync(scratch, { recursive: true, force: true });
+  options.onProgress?.(tiles, tiles);
   // dzsave's own bookkeeping files are not part of a WWT data set.
   for (const extra of LIBVIPS_EXTRAS) fs.rmSync(path.join(outDir, extra), { force: true });
   return { layout, tiles };
