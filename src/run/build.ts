@@ -20,6 +20,7 @@ import { openRepository, type RepositorySpec } from '../repo/repository-spec.js'
 import type { Settings } from '../config/settings.js';
 import { type BuildGraph, type BuildNode, buildGraph, selectTargets } from '../graph/build-graph.js';
 import type { Rule } from '../graph/rule.js';
+import { quoteName } from '../quote-name.js';
 import type { Repository } from '../repo/repository.js';
 import { RecordingRepository } from '../repo/recording-repository.js';
 import type { BuildSummary, EventSink } from './events.js';
@@ -102,7 +103,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     if (!dryRun) clearStaging(settings.work);
     const state = BuildState.load(settings.cache);
     const hasher = new FileHasher(state.files);
-    const display = (file: string): string => path.relative(settings.projectDir, file) || file;
+    const display = (file: string): string => quoteName(path.relative(settings.projectDir, file) || file);
     // Checks see a repository that notes what they read, so a no-op that asked it can be remembered.
     const recorder = scope ? new RecordingRepository(repository) : undefined;
     const checked = recorder ?? repository;
@@ -118,7 +119,14 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
     if (!dryRun && plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(settings.cache);
     const summary = await runPlan(
       plan,
-      { jobs: resolveJobs(request.config, overrides), keepGoing: request.keepGoing ?? false, dryRun, ...(request.signal ? { signal: request.signal } : {}) },
+      {
+        jobs: resolveJobs(request.config, overrides),
+        keepGoing: request.keepGoing ?? false,
+        dryRun,
+        rejected: graph.rejected,
+        unclaimed: graph.unclaimed,
+        ...(request.signal ? { signal: request.signal } : {}),
+      },
       { state, settings, repository, emit },
     );
     // A dry run changes nothing on disk, not even the hash memo: it may run beside a real build.

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { avmToWcs, ASPECT_TOLERANCE, type ImageMetadata, parseAvm } from './avm.js';
 import { parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
+import { assertUsableInput } from '../graph/input-file.js';
+import { quoteName } from '../quote-name.js';
 import { loadSharp, readableImageError } from './sharp-loader.js';
 import { studyPlacement, type StudyPlacement } from './study-placement.js';
 import { assertTileable, determinant, flipRows, rescale, type Wcs, WcsError } from './wcs.js';
@@ -20,6 +22,11 @@ export interface PlacementRecord {
   readonly study?: StudyPlacement;
   readonly metadata: ImageMetadata;
   readonly warnings: readonly string[];
+}
+
+/** A file's name as messages show it (escaped: names come from users' folders). */
+function shown(file: string): string {
+  return quoteName(path.basename(file));
 }
 
 export class PlacementError extends Error {
@@ -44,6 +51,9 @@ export function sidecarWcs(file: string, width: number, height: number): Wcs {
 }
 
 export async function placeImage(image: string, sidecar: string | undefined): Promise<PlacementRecord> {
+  // Stat before anything opens them: a FIFO or a device must never be opened, a loop never followed.
+  assertUsableInput(image, path.basename(image));
+  if (sidecar !== undefined) assertUsableInput(sidecar, path.basename(sidecar));
   const sharp = await loadSharp();
   let info: { width?: number | undefined; height?: number | undefined; xmp?: Buffer | undefined };
   try {
@@ -54,14 +64,14 @@ export async function placeImage(image: string, sidecar: string | undefined): Pr
     throw readableImageError(image, error);
   }
   const { width, height } = info;
-  if (!width || !height) throw new PlacementError(`${path.basename(image)} has no pixel size; is it an image?`);
+  if (!width || !height) throw new PlacementError(`${shown(image)} has no pixel size; is it an image?`);
   const warnings: string[] = [];
   let avm;
   if (info.xmp) {
     try {
       avm = parseAvm(info.xmp.toString('utf8'));
     } catch (error) {
-      throw new PlacementError(`${path.basename(image)}: broken AVM packet: ${(error as Error).message}; fix or strip the XMP`);
+      throw new PlacementError(`${shown(image)}: broken AVM packet: ${(error as Error).message}; fix or strip the XMP`);
     }
   }
   warnings.push(...(avm?.warnings ?? []));
@@ -73,18 +83,18 @@ export async function placeImage(image: string, sidecar: string | undefined): Pr
     if (avm?.spatial) {
       wcs = avmToWcs(avm.spatial, width, height);
       source = 'avm';
-      if (sidecar) warnings.push(`${path.basename(sidecar)} is ignored: the image's own AVM placement comes first`);
+      if (sidecar) warnings.push(`${shown(sidecar)} is ignored: the image's own AVM placement comes first`);
     } else if (sidecar) {
       wcs = sidecarWcs(sidecar, width, height);
       source = 'wcs-sidecar';
     }
     if (wcs) assertTileable(wcs);
   } catch (error) {
-    const from = source === 'wcs-sidecar' || (!avm?.spatial && sidecar) ? path.basename(sidecar ?? '') : `${path.basename(image)} (AVM)`;
-    throw new PlacementError(`cannot place ${path.basename(image)} on the sky from ${from}: ${(error as Error).message}`);
+    const from = source === 'wcs-sidecar' || (!avm?.spatial && sidecar) ? shown(sidecar ?? '') : `${shown(image)} (AVM)`;
+    throw new PlacementError(`cannot place ${shown(image)} on the sky from ${from}: ${(error as Error).message}`);
   }
   if (!wcs) {
-    warnings.push(`${path.basename(image)} has no placement (no AVM packet, no ${path.parse(image).name}.wcs.fits): tiled, but WWT will not know where it is on the sky`);
+    warnings.push(`${shown(image)} has no placement (no AVM packet, no ${path.parse(image).name}.wcs.fits): tiled, but WWT will not know where it is on the sky`);
     return { width, height, source, flipRows: false, metadata, warnings };
   }
   // Tiles are always stored top-down with positive parity; a mirrored image is flipped before tiling.
