@@ -13,6 +13,7 @@ export default defineRule({
   forEach: 'place',
   outputs: (node) => ({ relative: `${node.item}/index_rel.wtml`, absolute: `${node.item}/index.wtml` }),
   params: (settings) => ({ publishUrlPrefix: settings.publishUrlPrefix }),
+  paramTypes: { publishUrlPrefix: { type: 'string' } },
   run: (ctx) => {
     const prefix = String(ctx.params['publishUrlPrefix']);
     if (prefix === '') {
