@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { avmToWcs, ASPECT_TOLERANCE, type ImageMetadata, parseAvm } from './avm.js';
-import { parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
+import { num, parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
 import { assertUsableInput } from '../graph/input-file.js';
 import { quoteName } from '../quote-name.js';
 import { loadSharp, readableImageError } from './sharp-loader.js';
@@ -37,9 +37,17 @@ export class PlacementError extends Error {
 export function sidecarWcs(file: string, width: number, height: number): Wcs {
   const header = parseFitsHeader(fs.readFileSync(file));
   let wcs = wcsFromFitsHeader(header);
-  const solvedWidth = header.get('IMAGEW');
-  const solvedHeight = header.get('IMAGEH');
-  if (typeof solvedWidth === 'number' && typeof solvedHeight === 'number' && (solvedWidth !== width || solvedHeight !== height)) {
+  const solvedWidth = num(header, 'IMAGEW');
+  const solvedHeight = num(header, 'IMAGEH');
+  for (const [key, value] of [['IMAGEW', solvedWidth], ['IMAGEH', solvedHeight]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new WcsError(`card ${key} (the size it was solved at) is ${value}, not a positive whole number of pixels`);
+    }
+  }
+  if ((solvedWidth === undefined) !== (solvedHeight === undefined)) {
+    throw new WcsError('it has only one of IMAGEW and IMAGEH (the size it was solved at); give both or neither');
+  }
+  if (solvedWidth !== undefined && solvedHeight !== undefined && (solvedWidth !== width || solvedHeight !== height)) {
     if (Math.abs(width / height / (solvedWidth / solvedHeight) - 1) > ASPECT_TOLERANCE) {
       throw new WcsError(
         `it was solved on a ${solvedWidth}×${solvedHeight} image but this one is ${width}×${height}, a different aspect ratio: re-solve this image`,
