@@ -17,8 +17,8 @@ export class ItemIdError extends Error {
 
 /** Names the data repository uses itself, compared case-insensitively (macOS and Windows folders ignore case). */
 const RESERVED_IDS = new Set(['index.wtml', 'index_rel.wtml', 'toasty-pipeline-config.yaml', 'imgbuild-pipeline-config.yaml']);
-/** Our own files and folders (manifests, locks, state, progress, temporary files) all start with `imgbuild` or `toasty`. */
-const RESERVED_PREFIXES = ['imgbuild', 'toasty'];
+/** Our own files and folders (manifests, locks, state, progress, temporary files) start with `imgbuild`. */
+const RESERVED_PREFIXES = ['imgbuild'];
 /** Lock, temporary and state names a repository or a tool may keep beside the data sets. */
 const RESERVED_SUFFIXES = ['.lock', '.tmp', '.part', '.json', '.jsonl', '.yaml', '.yml', '.wtml'];
 
