@@ -50,17 +50,22 @@ test('unusable files are each one error line, all in one build without --keep-go
   }
 });
 
-test('a sidecar that is a symlink to itself fails its image only, naming the sidecar (ELOOP)', () => {
+test('a sidecar that is a symlink to itself (ELOOP) or to nothing fails its image only, naming the sidecar', () => {
   const project = new TempProject('imgbuild-hostile-');
   try {
     project.copyFixture(GOOD, 'incoming/good.jpg');
     project.copyFixture(GOOD, 'incoming/looped.jpg');
     fs.symlinkSync('looped.wcs.fits', project.path('incoming/looped.wcs.fits'));
+    // A dangling sidecar is not "no sidecar": the user put it there, so it is said to be broken.
+    project.copyFixture(GOOD, 'incoming/dangling.jpg');
+    fs.symlinkSync('gone.fits', project.path('incoming/dangling.wcs.fits'));
     const { code, report } = project.json(['process', ...publishFlags, '--keep-going']);
     assert.is(code, 1);
     assert.ok(ids(report.ran).includes('tiles:good'));
-    assert.equal(ids(report.failed), ['place:looped']);
-    assert.match(report.failed![0]!.error!, /^place:looped: looped\.wcs\.fits is a symbolic link that loops/);
+    assert.equal(ids(report.failed), ['place:dangling', 'place:looped']);
+    const errors = Object.fromEntries((report.failed ?? []).map((f) => [f.id, f.error]));
+    assert.match(errors['place:looped']!, /^place:looped: looped\.wcs\.fits is a symbolic link that loops/);
+    assert.match(errors['place:dangling']!, /^place:dangling: dangling\.wcs\.fits is a symbolic link to nothing/);
   } finally {
     project.remove();
   }
