@@ -97,6 +97,7 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   }
   const graph = buildGraph(rules, settings, paramOverrides);
   const { nodes, forced } = selectTargets(graph, request.targets);
+  const onlyReindex = request.targets.length > 0 && request.targets.every((t) => t === 'reindex');
 
   const release = dryRun ? () => undefined : acquireCacheLock(settings.cache);
   try {
@@ -123,8 +124,8 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
         jobs: resolveJobs(request.config, overrides),
         keepGoing: request.keepGoing ?? false,
         dryRun,
-        rejected: graph.rejected,
-        unclaimed: graph.unclaimed,
+        // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
+        ...(onlyReindex ? {} : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
         ...(request.signal ? { signal: request.signal } : {}),
       },
       { state, settings, repository, emit },
