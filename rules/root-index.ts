@@ -12,6 +12,7 @@ export default defineRule({
   aggregate: 'publish',
   publishes: true,
   params: (settings) => ({ folderName: settings.folderName, folderThumbnailUrl: settings.folderThumbnailUrl }),
+  paramTypes: { folderName: { type: 'string' }, folderThumbnailUrl: { type: 'string' } },
   checkReadsOnlyRepository: true,
   check: async (ctx) => ((await ctx.repository.get('index.wtml')) === undefined ? 'the repository has no root index.wtml' : undefined),
   // Serialised with other publishers' reindexes, and listing only once the lock is held, so the last index

@@ -12,6 +12,12 @@ export default defineRule({
   inputs: (node) => ({ image: node.file! }),
   outputs: (node) => ({ thumb: `${node.item}/thumb.jpg` }),
   params: { width: 96, height: 45, quality: 90, maxPixels: 1_000_000_000 },
+  paramTypes: {
+    width: { type: 'integer', min: 1, max: 16384 },
+    height: { type: 'integer', min: 1, max: 16384 },
+    quality: { type: 'integer', min: 1, max: 100 },
+    maxPixels: { type: 'integer', min: 1 },
+  },
   tools: sharpVersions,
   run: async (ctx) => {
     await makeThumbnail(ctx.inputs['image']!, ctx.outputs['thumb']!, {

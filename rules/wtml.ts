@@ -16,6 +16,7 @@ export default defineRule({
   params: (settings) => ({ publishUrlPrefix: settings.publishUrlPrefix }),
   // Checked at plan time, so `--dry-run` reports it and a real run stops before tiling anything.
   requires: (settings) => publishUrlPrefixProblem(settings.publishUrlPrefix),
+  paramTypes: { publishUrlPrefix: { type: 'string' } },
   run: (ctx) => {
     const prefix = String(ctx.params['publishUrlPrefix']);
     const problem = publishUrlPrefixProblem(prefix);

@@ -13,6 +13,7 @@ export type {
   RunContext,
   UpstreamView,
 } from './graph/rule.js';
+export type { ParamType, ParamTypes } from './graph/param-types.js';
 export { defineConfig, ConfigError } from './config/pipeline-config.js';
 export type { PipelineConfig } from './config/pipeline-config.js';
 export type { Settings } from './config/settings.js';

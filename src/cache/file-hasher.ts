@@ -47,7 +47,12 @@ export class FileHasher {
 
   constructor(private readonly memo: Record<string, FileMemoEntry>) {}
 
-  /** The file's content hash, or undefined if it does not exist (or is not a regular file). */
+  /**
+   * The file's content hash, or undefined if nothing is there. Something that is there but cannot be read as
+   * a file (a FIFO, a device, a folder, a looping or dangling symlink, no read permission) gets a stable
+   * `unusable:` pseudo-digest instead of a crash: the input counts as present, so the rule that reads it
+   * reports what the file is (src/graph/input-file.ts) as that node's own error, and other images build.
+   */
   hash(file: string): Digest | undefined {
     if (this.seen.has(file)) return this.seen.get(file);
     const digest = this.hashUncached(file);
@@ -56,23 +61,43 @@ export class FileHasher {
   }
 
   private hashUncached(file: string): Digest | undefined {
-    const stat = fs.statSync(file, { throwIfNoEntry: false });
-    if (stat === undefined || !stat.isFile()) {
-      if (this.memo[file] !== undefined) {
-        delete this.memo[file];
-        this.changed = true;
-      }
-      return undefined;
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(file, { throwIfNoEntry: false });
+    } catch (error) {
+      this.forget(file);
+      return `unusable:${(error as NodeJS.ErrnoException).code ?? 'error'}` as Digest;
+    }
+    if (stat === undefined) {
+      this.forget(file);
+      // A dangling symlink is something the user put there: say so, rather than "missing".
+      return fs.lstatSync(file, { throwIfNoEntry: false }) === undefined ? undefined : ('unusable:dangling' as Digest);
+    }
+    if (!stat.isFile()) {
+      this.forget(file);
+      return `unusable:${stat.isDirectory() ? 'folder' : 'special'}` as Digest;
     }
     const known = this.memo[file];
     if (known && known[0] === stat.size && known[1] === stat.mtimeMs && known[2] === stat.ino && known[4] === 0) {
       return known[3] as Digest;
     }
-    const digest = hashFileContents(file);
+    let digest: Digest;
+    try {
+      digest = hashFileContents(file);
+    } catch (error) {
+      this.forget(file);
+      return `unusable:${(error as NodeJS.ErrnoException).code ?? 'error'}:${stat.mtimeMs}` as Digest;
+    }
     this.hashedFiles++;
     const racy = Date.now() - stat.mtimeMs < RACY_WINDOW_MS ? 1 : 0;
     this.memo[file] = [stat.size, stat.mtimeMs, stat.ino, digest, racy];
     this.changed = true;
     return digest;
+  }
+
+  private forget(file: string): void {
+    if (this.memo[file] === undefined) return;
+    delete this.memo[file];
+    this.changed = true;
   }
 }

@@ -79,6 +79,13 @@ async function compile(file: string, outDir: string, stampPath: string): Promise
   return output;
 }
 
+/** A thrown non-Error value in a few words. */
+function describeThrown(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  return typeof value;
+}
+
 /** Load and validate a config file (.ts, .mts, .js, .mjs). */
 export async function loadConfig(file: string): Promise<PipelineConfig> {
   return (await loadConfigModule(file)).config;
@@ -110,7 +117,9 @@ export async function loadConfigModule(file: string): Promise<{ config: Pipeline
     loaded = (await import(pathToFileURL(moduleFile).href)) as { default?: unknown };
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`${file}: ${(error as Error).message}`);
+    // A config may throw anything (`throw null`, a string): it is the config's error either way, never a crash.
+    const detail = error instanceof Error ? error.message.split('\n')[0] : `it threw ${describeThrown(error)} instead of an Error`;
+    throw new ConfigError(`${file}: ${detail}; fix the config file`);
   }
   if (loaded.default === undefined) throw new ConfigError(`${file} has no default export; end it with export default defineConfig({...})`);
   return { config: validateConfig(loaded.default, file), identity };

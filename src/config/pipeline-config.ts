@@ -38,6 +38,14 @@ export class ConfigError extends ImgbuildError {
   }
 }
 
+/** Config `params` objects → the file they were read from, so that a bad parameter can name its file. */
+const paramsSources = new WeakMap<object, string>();
+
+/** The config file a `params` object came from (undefined for a config made in code). */
+export function paramsSourceOf(params: object): string | undefined {
+  return paramsSources.get(params);
+}
+
 /** Check a config's shape; throws ConfigError naming the setting and what it should be. */
 export function validateConfig(config: unknown, file: string): PipelineConfig {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
@@ -78,6 +86,7 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
   if (record['params'] !== undefined && (typeof record['params'] !== 'object' || record['params'] === null)) {
     throw new ConfigError(`${file}: params must be an object of rule name → parameters`);
   }
+  if (record['params'] !== undefined) paramsSources.set(record['params'] as object, file);
   return record as PipelineConfig;
 }
 

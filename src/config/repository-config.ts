@@ -8,7 +8,8 @@
 import { type Params, type Rule, RuleError } from '../graph/rule.js';
 import { resolveParams } from '../graph/build-graph.js';
 import type { Repository } from '../repo/repository.js';
-import { ConfigError } from './pipeline-config.js';
+import { paramProblem } from '../graph/param-types.js';
+import { ConfigError, paramsSourceOf } from './pipeline-config.js';
 import type { Settings } from './settings.js';
 
 export const TOASTY_CONFIG = 'toasty-pipeline-config.yaml';
@@ -110,6 +111,8 @@ export function ruleParams(
   for (const [name, params] of Object.entries(repositoryParams)) {
     const rule = rules.find((r) => r.name === name);
     if (!rule) throw new ConfigError(`${fromRepository.description}: params.${name}: no rule is named ${name} (rules: ${rules.map((r) => r.name).join(', ')})`);
+    const problem = paramProblem(name, rule.paramTypes, params);
+    if (problem !== undefined) throw new ConfigError(`${fromRepository.description}: ${problem}`);
     try {
       resolveParams(rule, settings, { [name]: params });
     } catch (error) {
@@ -118,6 +121,15 @@ export function ruleParams(
     }
     merged[name] = { ...params };
   }
-  for (const [name, params] of Object.entries(fromConfig)) merged[name] = { ...merged[name], ...params };
+  const configFile = paramsSourceOf(fromConfig) ?? 'the config (params)';
+  for (const [name, params] of Object.entries(fromConfig)) {
+    const rule = rules.find((r) => r.name === name);
+    if (rule !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
+      throw new ConfigError(`${configFile}: params.${name} must be an object of parameter → value`);
+    }
+    const problem = rule && paramProblem(name, rule.paramTypes, params);
+    if (problem !== undefined) throw new ConfigError(`${configFile}: ${problem}`);
+    merged[name] = { ...merged[name], ...params };
+  }
   return merged;
 }

@@ -1,9 +1,11 @@
 // Rules → the DAG of nodes. Pure expansion: lists folders, reads no file contents.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
-import { sanitizeItemId } from './item-id.js';
-import { compilePattern, type FolderStamp, globPattern } from './pattern.js';
+import { quoteName } from '../quote-name.js';
+import { ItemIdError, reservedIdReason, sanitizeItemId } from './item-id.js';
+import { compilePattern, type FolderStamp, globPattern, matchPattern } from './pattern.js';
 import { type NodeIdentity, type Params, type Rule, RuleError } from './rule.js';
 
 export interface NodeInput {
@@ -42,6 +44,22 @@ export interface BuildGraph {
   readonly rules: readonly Rule[];
   /** Every folder listed to find the nodes' files: the graph stays the same while none of them changes. */
   readonly listedFolders: readonly FolderStamp[];
+  /**
+   * Files a rule matched but cannot make a node of (an unusable file, a reserved or colliding id): each is
+   * that file's own error, reported all at once, while every other file builds.
+   */
+  readonly rejected: readonly RejectedFile[];
+  /** Files in the incoming folder that no rule takes (neither matched nor read as an input), as shown. */
+  readonly unclaimed: readonly string[];
+}
+
+export interface RejectedFile {
+  /** What the node would have been called (`place:<name>`), for reports. */
+  readonly id: string;
+  readonly rule: string;
+  readonly file: string;
+  /** One line: the file (quoted when needed), what is wrong and the fix. */
+  readonly message: string;
 }
 
 /** `.`/`..` segments, doubled or back slashes: anything that needs path.resolve's full treatment. */
@@ -114,6 +132,8 @@ function sourceFolder(source: string | undefined, settings: Settings): string {
 
 interface Seed {
   item: string;
+  /** The file as messages show it (relative to the project, quoted when needed). */
+  shown?: string;
   wildcards: Record<string, string>;
   file?: string;
   upstream: BuildNode[];
@@ -135,10 +155,11 @@ export function buildGraph(
   const outputOwners = new Map<string, string>();
   const workRoot = path.resolve(settings.work);
   const listedFolders: FolderStamp[] = [];
+  const rejected: RejectedFile[] = [];
 
   for (const rule of ordered) {
     const params = resolveParams(rule, settings, paramOverrides);
-    const seeds = seedsOf(rule, settings, byRule, listedFolders);
+    const seeds = seedsOf(rule, settings, byRule, listedFolders, rejected);
     const ruleNodes: BuildNode[] = [];
     const ruleItems = new Map<string, BuildNode>();
     const items = new Map<string, string>();
@@ -147,9 +168,9 @@ export function buildGraph(
       const id = seed.item === '' ? rule.name : `${rule.name}:${seed.item}`;
       const clash = items.get(id);
       if (clash !== undefined) {
-        throw new RuleError(`${clash} and ${seed.file ?? id} both become item ${JSON.stringify(seed.item)} of rule ${rule.name}; rename one of them`);
+        throw new RuleError(`${clash} and ${seed.shown ?? id} both become item ${JSON.stringify(seed.item)} of rule ${rule.name}; rename one of them`);
       }
-      items.set(id, seed.file ?? id);
+      items.set(id, seed.shown ?? id);
       const identity: NodeIdentity = seed.file ? { item: seed.item, wildcards: seed.wildcards, settings, file: seed.file } : { item: seed.item, wildcards: seed.wildcards, settings };
       const upstream = after.length > 0 ? [...seed.upstream] : seed.upstream;
       for (const [name, partners] of after) {
@@ -193,10 +214,43 @@ export function buildGraph(
     byRule.set(rule.name, ruleNodes);
     byItem.set(rule.name, ruleItems);
   }
-  return { nodes, byRule, rules: ordered, listedFolders };
+  return { nodes, byRule, rules: ordered, listedFolders, rejected, unclaimed: unclaimedFiles(ordered, nodes, rejected, settings) };
 }
 
-function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, readonly BuildNode[]>, listed: FolderStamp[]): Seed[] {
+/** Shown path of a file: relative to the project, escaped. */
+function shownPath(file: string, settings: Settings): string {
+  return quoteName(path.relative(settings.projectDir, file) || file);
+}
+
+/**
+ * Regular files at the top of the incoming folder that no rule matched and no node reads (so not a
+ * `NAME.wcs.fits` sidecar read as an optional input): a `.webp` or `.gif` the user expects to see built.
+ */
+function unclaimedFiles(rules: readonly Rule[], nodes: readonly BuildNode[], rejected: readonly RejectedFile[], settings: Settings): string[] {
+  const patterns = rules
+    .map((r) => r.forEach)
+    .filter((f): f is { files: string; in?: string } => typeof f === 'object' && (f.in === undefined || f.in === 'incoming'))
+    .map((f) => compilePattern(f.files));
+  if (patterns.length === 0) return [];
+  const claimed = new Set<string>(rejected.map((r) => r.file));
+  for (const node of nodes) for (const input of node.inputs) claimed.add(input.path);
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(settings.incoming, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const unclaimed: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || entry.name.startsWith('.') || /\.(part|tmp)$/i.test(entry.name)) continue;
+    const file = path.join(settings.incoming, entry.name);
+    if (claimed.has(file) || patterns.some((p) => matchPattern(p, entry.name))) continue;
+    unclaimed.push(shownPath(file, settings));
+  }
+  return unclaimed.sort();
+}
+
+function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, readonly BuildNode[]>, listed: FolderStamp[], rejected: RejectedFile[]): Seed[] {
   const source = rule.forEach;
   if (rule.aggregate !== undefined) {
     return [{ item: '', wildcards: {}, upstream: [...(byRule.get(rule.aggregate) ?? [])] }];
@@ -207,18 +261,55 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   }
   const folder = sourceFolder(source.in, settings);
   const pattern = compilePattern(source.files);
-  return globPattern(folder, pattern, listed).map((match) => {
+  const seeds: Seed[] = [];
+  const reject = (file: string, name: string, why: string): void => {
+    const shown = shownPath(file, settings);
+    rejected.push({ id: `${rule.name}:${quoteName(name)}`, rule: rule.name, file, message: `${shown} ${why}` });
+  };
+  for (const match of globPattern(folder, pattern, listed)) {
     const file = resolveUnder(folder, match.relative);
     const raw = match.wildcards['id'] ?? Object.values(match.wildcards).join('-');
+    if (match.problem !== undefined) {
+      reject(file, raw, match.problem);
+      continue;
+    }
     let item: string;
     try {
       item = sanitizeItemId(raw);
     } catch (error) {
-      throw new RuleError(`${file}: ${(error as Error).message}`);
+      if (!(error instanceof ItemIdError)) throw error;
+      reject(file, raw, `${error.message}; rename it`);
+      continue;
+    }
+    const reserved = reservedIdReason(item);
+    if (reserved !== undefined) {
+      reject(file, item, `would become the id ${JSON.stringify(item)}, but ${reserved}; rename the file`);
+      continue;
     }
     if (match.wildcards['id'] !== undefined && item !== raw) match.wildcards['id'] = item;
-    return { item, wildcards: match.wildcards, file, upstream: [] };
-  });
+    seeds.push({ item, wildcards: match.wildcards, file, shown: shownPath(file, settings), upstream: [] });
+  }
+  // Files whose ids collide are all reported in this one build, each as its own error; none of them is
+  // built (which one would win is not ours to guess), everything else is.
+  const byItem = new Map<string, Seed[]>();
+  for (const seed of seeds) byItem.set(seed.item, [...(byItem.get(seed.item) ?? []), seed]);
+  const kept: Seed[] = [];
+  for (const [item, group] of byItem) {
+    if (group.length === 1) {
+      kept.push(group[0]!);
+      continue;
+    }
+    for (const seed of group) {
+      const others = group.filter((g) => g !== seed).map((g) => g.shown!).join(', ');
+      rejected.push({
+        id: `${rule.name}:${item}`,
+        rule: rule.name,
+        file: seed.file!,
+        message: `${seed.shown!} becomes id ${JSON.stringify(item)} of rule ${rule.name}, and so does ${others}; rename all but one of them`,
+      });
+    }
+  }
+  return kept;
 }
 
 export interface Selection {

@@ -4,6 +4,7 @@
 import { ImgbuildError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
+import { unusableReason } from './input-file.js';
 
 export interface FilePattern {
   readonly source: string;
@@ -17,6 +18,12 @@ export interface PatternMatch {
   /** Path relative to the pattern's root, with forward slashes. */
   readonly relative: string;
   readonly wildcards: Record<string, string>;
+  /**
+   * Set when the entry matches but cannot be an input: its name is not valid UTF-8 (`relative` then holds
+   * it with U+FFFD in place of the bad bytes), or it is a FIFO, device, socket or a symlink that does not
+   * lead to a regular file. A phrase, without the name.
+   */
+  readonly problem?: string;
 }
 
 /** A listed folder as it was just before it was read: [path, mtimeMs, inode], or [path] when it is missing. */
@@ -78,23 +85,36 @@ export function globPattern(root: string, pattern: FilePattern, listed?: FolderS
       const stat = fs.statSync(dir, { throwIfNoEntry: false });
       listed.push(stat ? [dir, stat.mtimeMs, stat.ino] : [dir]);
     }
-    let entries: fs.Dirent[];
+    // Names are read as bytes: a name that is not valid UTF-8 would otherwise be silently turned into
+    // another name (U+FFFD), one that does not exist.
+    let entries: Array<fs.Dirent<Buffer>>;
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = fs.readdirSync(dir, { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
       throw error;
     }
     for (const entry of entries) {
-      if (entry.name.startsWith('.') || /\.(part|tmp)$/i.test(entry.name)) continue;
-      const relative = prefix + entry.name;
+      const name = entry.name.toString('utf8');
+      const validName = Buffer.from(name, 'utf8').equals(entry.name);
+      if (name.startsWith('.') || /\.(part|tmp)$/i.test(name)) continue;
+      const relative = prefix + name;
       if (depth > 0) {
-        if (entry.isDirectory()) walk(path.join(dir, entry.name), `${relative}/`, depth - 1);
+        if (entry.isDirectory() && validName) walk(path.join(dir, name), `${relative}/`, depth - 1);
         continue;
       }
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+      if (entry.isDirectory()) continue;
       const match = matchPattern(pattern, relative);
-      if (match) matches.push(match);
+      if (!match) continue;
+      if (!validName) {
+        matches.push({ ...match, problem: 'has a name that is not valid UTF-8, so it cannot be named in a URL or a WTML file; rename it' });
+      } else if (!entry.isFile()) {
+        // Anything but a plain file is looked at (stat, never open) and, when unusable, said to be so.
+        const reason = unusableReason(path.join(dir, name), false);
+        matches.push(reason === undefined ? match : { ...match, problem: reason === 'missing' ? 'disappeared while the folder was read' : reason });
+      } else {
+        matches.push(match);
+      }
     }
   };
   walk(root, '', pattern.depth);

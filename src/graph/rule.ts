@@ -4,6 +4,7 @@
 import { ImgbuildError } from '../errors.js';
 import type { Repository } from '../repo/repository.js';
 import type { Settings } from '../config/settings.js';
+import { paramProblem, type ParamTypes } from './param-types.js';
 
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
 export type Params = { readonly [key: string]: Json };
@@ -101,6 +102,11 @@ export interface RuleDefinition<P extends Params = Params> {
   readonly outputs?: (node: NodeIdentity) => Readonly<Record<string, string>>;
   /** Parameters that determine the outputs; config `params.<rule>` overrides them. */
   readonly params?: P | ((settings: Settings) => P);
+  /**
+   * Declared type and range of each parameter (`{ pngCompression: { type: 'integer', min: 0, max: 9 } }`):
+   * config values are checked against it when the config is read.
+   */
+  readonly paramTypes?: ParamTypes;
   /** Versions of the programs that make the bytes (e.g. sharp and libvips); part of the key. */
   readonly tools?: Readonly<Record<string, string>> | (() => Readonly<Record<string, string>>);
   /** State outside the work area (a repository): return why the node is stale, or undefined if done. */
@@ -157,6 +163,10 @@ export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rul
   }
   if (typeof definition.version !== 'number' && typeof definition.version !== 'string') {
     throw new RuleError(`${where}: version must be a number or a string`);
+  }
+  if (definition.paramTypes !== undefined && definition.params !== undefined && typeof definition.params !== 'function') {
+    const problem = paramProblem(definition.name, definition.paramTypes, definition.params);
+    if (problem !== undefined) throw new RuleError(`${where}: its own default breaks its paramTypes: ${problem}`);
   }
   return { ...(definition as unknown as RuleDefinition<Params>), __rule: true };
 }

@@ -20,6 +20,7 @@ import { openRepository, type RepositorySpec } from '../repo/repository-spec.js'
 import type { Settings } from '../config/settings.js';
 import { type BuildGraph, type BuildNode, buildGraph, selectTargets } from '../graph/build-graph.js';
 import type { Rule } from '../graph/rule.js';
+import { quoteName } from '../quote-name.js';
 import type { Repository } from '../repo/repository.js';
 import { RecordingRepository } from '../repo/recording-repository.js';
 import type { BuildSummary, EventSink } from './events.js';
@@ -135,13 +136,14 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   if (problems.length > 0 && !dryRun) {
     throw new ImgbuildError('config', problems.length === 1 ? problems[0]! : `${problems.length} configuration errors:\n  ${problems.join('\n  ')}`);
   }
+  const onlyReindex = request.targets.length > 0 && request.targets.every((t) => t === 'reindex');
 
   const release = dryRun ? () => undefined : acquireCacheLock(settings.cache);
   try {
     if (!dryRun) clearStaging(settings.work);
     const state = BuildState.load(settings.cache);
     const hasher = new FileHasher(state.files);
-    const display = (file: string): string => path.relative(settings.projectDir, file) || file;
+    const display = (file: string): string => quoteName(path.relative(settings.projectDir, file) || file);
     // Checks see a repository that notes what they read, so a no-op that asked it can be remembered.
     const recorder = scope ? new RecordingRepository(repository) : undefined;
     const checked = recorder ?? repository;
@@ -164,6 +166,8 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
         ...(request.signal ? { signal: request.signal } : {}),
         ...(request.cancel ? { cancel: request.cancel } : {}),
         problems,
+        // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
+        ...(onlyReindex ? {} : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
       },
       { state, settings, repository, emit, logs: new NodeLogs(settings.cache) },
     );

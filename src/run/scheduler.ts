@@ -1,7 +1,7 @@
 // Runs a plan's stale nodes in dependency order, `jobs` at a time, and tells everything as events.
 import type { BuildState } from '../cache/build-state.js';
 import { nodeKey, upstreamDigest } from '../cache/node-key.js';
-import type { BuildNode } from '../graph/build-graph.js';
+import type { BuildNode, RejectedFile } from '../graph/build-graph.js';
 import type { BuiltFile, RunContext, UpstreamView } from '../graph/rule.js';
 import type { Repository } from '../repo/repository.js';
 import type { Settings } from '../config/settings.js';
@@ -13,6 +13,7 @@ import { runCommand } from './run-command.js';
 import { describeError } from './describe-error.js';
 import path from 'node:path';
 import type { NodeLog, NodeLogs } from './node-log.js';
+import { quoteName } from '../quote-name.js';
 
 export interface ScheduleOptions {
   readonly jobs: number;
@@ -24,6 +25,10 @@ export interface ScheduleOptions {
   readonly cancel?: AbortSignal;
   /** Configuration errors found at plan time (rules' `requires`), reported with the plan. */
   readonly problems?: readonly string[];
+  /** Files that could not become nodes (src/graph/build-graph.ts): each is reported as its own failure. */
+  readonly rejected?: readonly RejectedFile[];
+  /** Files in the incoming folder no rule takes: one warning per build. */
+  readonly unclaimed?: readonly string[];
 }
 
 export interface ScheduleDeps {
@@ -61,6 +66,20 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     deps.emit({ type: 'finish', summary });
     return summary;
   };
+  // Input problems found while expanding the graph: every one of them is told now, in this build, and none
+  // stops the others (they are known before anything runs, so --keep-going is not needed to see them all).
+  for (const r of options.rejected ?? []) {
+    const run: PlannedRun = { id: r.id, rule: r.rule, item: '', reason: 'input-unusable', why: 'the input file cannot be used' };
+    failed.push({ ...run, error: r.message });
+    deps.emit({ type: 'node-failed', node: run, error: r.message, ms: 0 });
+  }
+  const unclaimed = options.unclaimed ?? [];
+  if (unclaimed.length > 0) {
+    const shown = unclaimed.length > 10 ? `${unclaimed.slice(0, 10).join(', ')} and ${unclaimed.length - 10} more` : unclaimed.join(', ');
+    const message = `${unclaimed.length} file${unclaimed.length === 1 ? '' : 's'} in the incoming folder no rule takes (not JPEG/PNG/TIFF images nor sidecars), left alone: ${shown}`;
+    warnings.push({ id: 'incoming', message });
+    deps.emit({ type: 'node-log', node: { id: 'incoming', rule: '', item: '' }, level: 'warn', message });
+  }
   if (options.dryRun) return finish();
 
   const outcome = new Map<string, Outcome>();
@@ -203,7 +222,7 @@ async function executeNode(
   } catch (error) {
     discardStaging(staging);
     const file = node.inputs.find((i) => !i.optional)?.path;
-    const message = `${node.id}: ${describeError(error)}${file ? ` [input: ${path.relative(deps.settings.projectDir, file) || file}]` : ''}`;
+    const message = `${node.id}: ${describeError(error)}${file ? ` [input: ${quoteName(path.relative(deps.settings.projectDir, file) || file)}]` : ''}`;
     log?.add('error', message);
     writeLog(log, 'failed', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     deps.emit({ type: 'node-failed', node: run, error: message, ms: Date.now() - started });

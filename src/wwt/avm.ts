@@ -75,6 +75,9 @@ export function parseAvm(xmp: string): Avm | undefined {
   const referenceValue = numbers(packet, 'Spatial.ReferenceValue', 2);
   if (referenceValue === undefined) return { metadata, warnings };
 
+  if (referenceValue[1]! < -90 || referenceValue[1]! > 90) {
+    throw new AvmError(`AVM field Spatial.ReferenceValue has declination ${referenceValue[1]}, outside −90…90 degrees`);
+  }
   const referencePixel = numbers(packet, 'Spatial.ReferencePixel', 2);
   if (referencePixel === undefined) {
     throw new AvmError('AVM has Spatial.ReferenceValue but no Spatial.ReferencePixel');
@@ -86,6 +89,12 @@ export function parseAvm(xmp: string): Avm | undefined {
   }
   const rotation = numbers(packet, 'Spatial.Rotation', 1)?.[0] ?? 0;
   const referenceDimension = numbers(packet, 'Spatial.ReferenceDimension', 2);
+  if (referenceDimension !== undefined && !referenceDimension.every((v) => v > 0)) {
+    throw new AvmError(`AVM field Spatial.ReferenceDimension must be two positive pixel counts, found ${JSON.stringify(referenceDimension)}`);
+  }
+  if (scale !== undefined && cdMatrix === undefined && scale.some((v) => v === 0)) {
+    throw new AvmError(`AVM field Spatial.Scale must be two non-zero numbers of degrees per pixel, found ${JSON.stringify(scale)}`);
+  }
   const spatial: AvmSpatial = {
     projection: text(packet, AVM, 'Spatial.CoordsystemProjection') ?? 'TAN',
     referenceValue: referenceValue as [number, number],

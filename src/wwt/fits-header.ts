@@ -57,9 +57,17 @@ function parseValue(field: string, keyword: string): FitsValue {
   return number;
 }
 
-function num(header: FitsHeader, key: string): number | undefined {
+/**
+ * A numeric card, or undefined when absent. A card that is present but not a finite number (`'abc'`, `NaN`,
+ * `Infinity`) is an error naming it: read as 0 or as its default, it would place the image wrong in silence.
+ */
+export function num(header: FitsHeader, key: string): number | undefined {
   const value = header.get(key);
-  return typeof value === 'number' ? value : undefined;
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new WcsError(`card ${key} is ${JSON.stringify(value)}, not a finite number; fix or re-solve the WCS`);
+  }
+  return value;
 }
 
 function requireNumber(header: FitsHeader, key: string): number {
@@ -79,6 +87,7 @@ export function wcsFromFitsHeader(header: FitsHeader): Wcs {
     throw new WcsError('the header has no CTYPE1/CTYPE2, so it holds no celestial WCS');
   }
   const crval: [number, number] = [requireNumber(header, 'CRVAL1'), requireNumber(header, 'CRVAL2')];
+  if (crval[1] < -90 || crval[1] > 90) throw new WcsError(`card CRVAL2 (the reference declination) is ${crval[1]}, outside −90…90 degrees`);
   const crpix: [number, number] = [requireNumber(header, 'CRPIX1'), requireNumber(header, 'CRPIX2')];
   let cd: Wcs['cd'];
   if (['CD1_1', 'CD1_2', 'CD2_1', 'CD2_2'].some((k) => header.has(k))) {

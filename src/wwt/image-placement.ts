@@ -4,7 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { avmToWcs, ASPECT_TOLERANCE, type ImageMetadata, parseAvm } from './avm.js';
-import { parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
+import { num, parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
+import { assertUsableInput } from '../graph/input-file.js';
+import { quoteName } from '../quote-name.js';
 import { loadSharp, readableImageError } from './sharp-loader.js';
 import { studyPlacement, type StudyPlacement } from './study-placement.js';
 import { assertTileable, determinant, flipRows, rescale, type Wcs, WcsError } from './wcs.js';
@@ -22,6 +24,11 @@ export interface PlacementRecord {
   readonly warnings: readonly string[];
 }
 
+/** A file's name as messages show it (escaped: names come from users' folders). */
+function shown(file: string): string {
+  return quoteName(path.basename(file));
+}
+
 export class PlacementError extends Error {
   override readonly name = 'PlacementError';
 }
@@ -30,9 +37,17 @@ export class PlacementError extends Error {
 export function sidecarWcs(file: string, width: number, height: number): Wcs {
   const header = parseFitsHeader(fs.readFileSync(file));
   let wcs = wcsFromFitsHeader(header);
-  const solvedWidth = header.get('IMAGEW');
-  const solvedHeight = header.get('IMAGEH');
-  if (typeof solvedWidth === 'number' && typeof solvedHeight === 'number' && (solvedWidth !== width || solvedHeight !== height)) {
+  const solvedWidth = num(header, 'IMAGEW');
+  const solvedHeight = num(header, 'IMAGEH');
+  for (const [key, value] of [['IMAGEW', solvedWidth], ['IMAGEH', solvedHeight]] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new WcsError(`card ${key} (the size it was solved at) is ${value}, not a positive whole number of pixels`);
+    }
+  }
+  if ((solvedWidth === undefined) !== (solvedHeight === undefined)) {
+    throw new WcsError('it has only one of IMAGEW and IMAGEH (the size it was solved at); give both or neither');
+  }
+  if (solvedWidth !== undefined && solvedHeight !== undefined && (solvedWidth !== width || solvedHeight !== height)) {
     if (Math.abs(width / height / (solvedWidth / solvedHeight) - 1) > ASPECT_TOLERANCE) {
       throw new WcsError(
         `it was solved on a ${solvedWidth}×${solvedHeight} image but this one is ${width}×${height}, a different aspect ratio: re-solve this image`,
@@ -44,6 +59,9 @@ export function sidecarWcs(file: string, width: number, height: number): Wcs {
 }
 
 export async function placeImage(image: string, sidecar: string | undefined): Promise<PlacementRecord> {
+  // Stat before anything opens them: a FIFO or a device must never be opened, a loop never followed.
+  assertUsableInput(image, path.basename(image));
+  if (sidecar !== undefined) assertUsableInput(sidecar, path.basename(sidecar));
   const sharp = await loadSharp();
   let info: { width?: number | undefined; height?: number | undefined; xmp?: Buffer | undefined };
   try {
@@ -54,14 +72,14 @@ export async function placeImage(image: string, sidecar: string | undefined): Pr
     throw readableImageError(image, error);
   }
   const { width, height } = info;
-  if (!width || !height) throw new PlacementError(`${path.basename(image)} has no pixel size; is it an image?`);
+  if (!width || !height) throw new PlacementError(`${shown(image)} has no pixel size; is it an image?`);
   const warnings: string[] = [];
   let avm;
   if (info.xmp) {
     try {
       avm = parseAvm(info.xmp.toString('utf8'));
     } catch (error) {
-      throw new PlacementError(`${path.basename(image)}: broken AVM packet: ${(error as Error).message}; fix or strip the XMP`);
+      throw new PlacementError(`${shown(image)}: broken AVM packet: ${(error as Error).message}; fix or strip the XMP`);
     }
   }
   warnings.push(...(avm?.warnings ?? []));
@@ -73,18 +91,18 @@ export async function placeImage(image: string, sidecar: string | undefined): Pr
     if (avm?.spatial) {
       wcs = avmToWcs(avm.spatial, width, height);
       source = 'avm';
-      if (sidecar) warnings.push(`${path.basename(sidecar)} is ignored: the image's own AVM placement comes first`);
+      if (sidecar) warnings.push(`${shown(sidecar)} is ignored: the image's own AVM placement comes first`);
     } else if (sidecar) {
       wcs = sidecarWcs(sidecar, width, height);
       source = 'wcs-sidecar';
     }
     if (wcs) assertTileable(wcs);
   } catch (error) {
-    const from = source === 'wcs-sidecar' || (!avm?.spatial && sidecar) ? path.basename(sidecar ?? '') : `${path.basename(image)} (AVM)`;
-    throw new PlacementError(`cannot place ${path.basename(image)} on the sky from ${from}: ${(error as Error).message}`);
+    const from = source === 'wcs-sidecar' || (!avm?.spatial && sidecar) ? shown(sidecar ?? '') : `${shown(image)} (AVM)`;
+    throw new PlacementError(`cannot place ${shown(image)} on the sky from ${from}: ${(error as Error).message}`);
   }
   if (!wcs) {
-    warnings.push(`${path.basename(image)} has no placement (no AVM packet, no ${path.parse(image).name}.wcs.fits): tiled, but WWT will not know where it is on the sky`);
+    warnings.push(`${shown(image)} has no placement (no AVM packet, no ${path.parse(image).name}.wcs.fits): tiled, but WWT will not know where it is on the sky`);
     return { width, height, source, flipRows: false, metadata, warnings };
   }
   // Tiles are always stored top-down with positive parity; a mirrored image is flipped before tiling.

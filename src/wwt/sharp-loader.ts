@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type SharpType from 'sharp';
+import { quoteName } from '../quote-name.js';
 
 type Sharp = typeof SharpType;
 let sharpModule: Promise<Sharp> | undefined;
@@ -50,10 +51,10 @@ export function readableImageError(file: string, error: unknown): Error {
   const detail = (error as Error)?.message?.split('\n')[0] ?? String(error);
   if (/exceeds pixel limit/i.test(detail)) {
     return new Error(
-      `${path.basename(file)} has more pixels than the rule's maxPixels allows (a guard against decompression bombs); if the image is genuine, raise params.tiles.maxPixels and params.thumbnail.maxPixels in pipeline.config.ts`,
+      `${quoteName(path.basename(file))} has more pixels than the rule's maxPixels allows (a guard against decompression bombs); if the image is genuine, raise params.tiles.maxPixels and params.thumbnail.maxPixels in pipeline.config.ts`,
     );
   }
   return new Error(
-    `${path.basename(file)} is not a readable image (${detail}); replace it with a complete JPEG/PNG/TIFF or move it out of the incoming folder`,
+    `${quoteName(path.basename(file))} is not a readable image (${detail}); replace it with a complete JPEG/PNG/TIFF or move it out of the incoming folder`,
   );
 }

@@ -42,6 +42,9 @@ export function projectionOf(wcs: Wcs): string {
 
 /** Throws a WcsError unless the WCS can be tiled as a WWT study: TAN-like projection, square pixels. */
 export function assertTileable(wcs: Wcs): void {
+  // A backstop for every source: the parsers name the field; this catches a WCS made any other way.
+  if (![...wcs.crval, ...wcs.crpix, ...wcs.cd].every(Number.isFinite)) throw new WcsError('the WCS holds a value that is not a finite number');
+  if (wcs.crval[1] < -90 || wcs.crval[1] > 90) throw new WcsError(`the reference declination is ${wcs.crval[1]}, outside −90…90 degrees`);
   const projection = projectionOf(wcs);
   if (!TILEABLE_PROJECTIONS.has(projection)) {
     throw new WcsError(
