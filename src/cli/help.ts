@@ -5,6 +5,7 @@ import os from 'node:os';
 export const HELP = `imgbuild — build WorldWide Telescope data sets from images, incrementally and in parallel
 
 Usage: imgbuild [target…] [options]
+       imgbuild init [DIR] [--local DIR | --azure-… | --s3-…] [--publish-url-prefix URL]   (a new project)
 
 Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
 a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.

@@ -14,6 +14,7 @@ import { HELP, targetHelp } from './help.js';
 import { plural } from './plural.js';
 import { jsonReporter, terminalReporter, wantsColor } from './reporters.js';
 import { versionText } from './versions.js';
+import { runInit } from './init.js';
 import { scrubSecrets } from './scrub-secrets.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
@@ -81,6 +82,7 @@ function quietOnClosedStdout(): void {
 }
 
 async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'init') return runInit(argv.slice(1), process.cwd(), (line) => process.stderr.write(`imgbuild: ${line}\n`));
   const { values, positionals } = parse(argv);
   if (values.version) {
     process.stdout.write(versionText());

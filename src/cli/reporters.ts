@@ -165,6 +165,9 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           finished++;
           if (verbose) say(out, `skip ${event.node.id}: ${event.cause}`);
           break;
+        case 'note':
+          say(err, `imgbuild: ${event.message}`);
+          break;
         case 'finish': {
           stopDrawing();
           const s = event.summary;

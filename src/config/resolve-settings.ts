@@ -6,6 +6,7 @@ import type { PipelineConfig } from './pipeline-config.js';
 import type { Settings } from './settings.js';
 import { normalizePrefix, type RepositorySpec, RepositorySpecError } from '../repo/repository-spec.js';
 import type { RepositoryDefaults } from './repository-config.js';
+import type { FolderSeparation } from './folders-for-repository.js';
 
 /** Flags that override the config (paths relative to the current folder). */
 export interface SettingOverrides {
@@ -67,14 +68,18 @@ export function resolveSettings(
   cwd: string,
   repository: RepositorySpec,
   fromRepository: RepositoryDefaults = {},
+  separation?: FolderSeparation,
 ): Settings {
   const folder = (flag: string | undefined, value: string | undefined, fallback: string): string =>
     flag !== undefined ? path.resolve(cwd, flag) : path.resolve(projectDir, value ?? fallback);
+  // Another repository than the config's gets work and cache folders of its own (folders-for-repository.ts).
+  const own = (flag: string | undefined, value: string | undefined, fallback: string): string =>
+    flag === undefined && separation ? `${folder(flag, value, fallback)}-${separation.suffix}` : folder(flag, value, fallback);
   return {
     projectDir,
     incoming: folder(flags.incoming, config.incoming, DEFAULTS.incoming),
-    work: folder(flags.work, config.work, DEFAULTS.work),
-    cache: folder(flags.cache, config.cache, DEFAULTS.cache),
+    work: own(flags.work, config.work, DEFAULTS.work),
+    cache: own(flags.cache, config.cache, DEFAULTS.cache),
     repository,
     publishUrlPrefix: flags.publishUrlPrefix ?? config.publishUrlPrefix ?? fromRepository.publishUrlPrefix ?? DEFAULTS.publishUrlPrefix,
     folderName: config.folderName ?? fromRepository.folderName ?? DEFAULTS.folderName,

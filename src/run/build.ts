@@ -14,6 +14,7 @@ import {
   writeFreshSnapshot,
 } from '../cache/fresh-snapshot.js';
 import type { PipelineConfig } from '../config/pipeline-config.js';
+import { describeRepositorySpec, folderSeparation } from '../config/folders-for-repository.js';
 import { resolveJobs, resolveRepository, resolveSettings, type SettingOverrides } from '../config/resolve-settings.js';
 import { readRepositoryConfig, ruleParams } from '../config/repository-config.js';
 import { openRepository, type RepositorySpec } from '../repo/repository-spec.js';
@@ -116,11 +117,21 @@ export async function build(request: BuildRequest): Promise<BuildResult> {
   const spec = resolveRepository(request.config, request.projectDir, overrides, cwd);
   const repository = await (request.repository ?? openRepository)(spec);
   const fromRepository = await readRepositoryConfig(repository);
-  const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, fromRepository);
+  const separation = folderSeparation(request.config, resolveRepository(request.config, request.projectDir, {}, cwd), spec);
+  const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, fromRepository, separation);
+  const emit = request.emit ?? (() => undefined);
+  if (separation) {
+    const shown = (dir: string): string => path.relative(cwd, dir) || dir;
+    emit({
+      type: 'note',
+      message:
+        `the repository ${describeRepositorySpec(spec)} is not the config's (${describeRepositorySpec(separation.configRepository)}): ` +
+        `using work folder ${shown(settings.work)} and cache folder ${shown(settings.cache)} (--work and --cache choose others)`,
+    });
+  }
   const rules = request.config.rules ?? request.defaultRules;
   checkIncoming(rules, settings, request);
   const paramOverrides = ruleParams(rules, settings, fromRepository, request.config.params);
-  const emit = request.emit ?? (() => undefined);
   const dryRun = request.dryRun ?? false;
   const scope: SnapshotScope | undefined =
     request.configIdentity === undefined

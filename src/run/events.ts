@@ -24,6 +24,8 @@ export type BuildEvent =
   | { readonly type: 'node-done'; readonly node: PlannedRun; readonly ms: number }
   | { readonly type: 'node-failed'; readonly node: PlannedRun; readonly error: string; readonly ms: number }
   | { readonly type: 'node-blocked'; readonly node: PlannedRun; readonly cause: string }
+  /** Something the user should know about how the build was set up (e.g. which folders it uses), not about a node. */
+  | { readonly type: 'note'; readonly message: string }
   | { readonly type: 'finish'; readonly summary: BuildSummary };
 
 export interface BuildSummary {
