@@ -98,6 +98,23 @@ export class LocalRepository implements Repository {
     }
   }
 
+  async removeEmptyFolders(prefix: string): Promise<void> {
+    // Depth first; rmdir refuses a folder that is not empty, so a file written meanwhile is never lost.
+    const prune = async (dir: string): Promise<void> => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) if (entry.isDirectory()) await prune(path.join(dir, entry.name));
+      await fs.promises.rmdir(dir).catch(() => undefined);
+    };
+    const start = this.resolve(prefix.replace(/\/$/, ''));
+    const entries = await fs.promises.readdir(start, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+    for (const entry of entries) if (entry.isDirectory()) await prune(path.join(start, entry.name));
+  }
+
   async delete(relative: string): Promise<void> {
     await fs.promises.rm(this.resolve(relative), { force: true });
   }

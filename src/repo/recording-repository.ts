@@ -57,6 +57,11 @@ export class RecordingRepository implements Repository {
     return this.inner.delete(path);
   }
 
+  async removeEmptyFolders(prefix: string): Promise<void> {
+    this.cannotStamp(`a cleanup of ${prefix}`);
+    await this.inner.removeEmptyFolders?.(prefix);
+  }
+
   createExclusive(path: string, body: Buffer): Promise<boolean> {
     this.cannotStamp(`a write to ${path}`);
     return this.inner.createExclusive(path, body);

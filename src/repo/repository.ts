@@ -34,6 +34,8 @@ export interface Repository {
    * repository can change at any moment without this machine noticing, so it has none.
    */
   localFile?(path: string): string;
+  /** Only where folders exist apart from their files (a local folder): remove the empty ones under `prefix`. */
+  removeEmptyFolders?(prefix: string): Promise<void>;
 }
 
 export class RepositoryPathError extends Error {
