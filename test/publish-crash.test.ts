@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { MANIFEST_NAME, readManifest } from '../src/repo/data-set-manifest.js';
 import { LocalRepository } from '../src/repo/local-repository.js';
 import { type FileToPublish, PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
-import type { PutOptions, Repository, RepositoryEntry } from '../src/repo/repository.js';
+import type { PutOptions, Repository, RepositoryEntry, Versioned } from '../src/repo/repository.js';
 import { openRepository } from '../src/repo/repository-spec.js';
 import { firstPlace, rootIndexWtml } from '../src/wwt/wtml.js';
 import { azureConnectionString, S3_CREDENTIALS, startAzurite, startS3 } from './helpers/servers.js';
@@ -51,6 +51,17 @@ class CrashingRepository implements Repository {
   async delete(p: string): Promise<void> {
     this.write();
     await this.inner.delete(p);
+  }
+  getVersioned(p: string): Promise<Versioned | undefined> {
+    return this.inner.getVersioned(p);
+  }
+  async putIfMatch(p: string, body: Buffer, etag: string): Promise<string | undefined> {
+    this.write();
+    return this.inner.putIfMatch(p, body, etag);
+  }
+  async deleteIfMatch(p: string, etag: string): Promise<boolean> {
+    this.write();
+    return this.inner.deleteIfMatch(p, etag);
   }
   async createExclusive(p: string, body: Buffer): Promise<boolean> {
     this.write();

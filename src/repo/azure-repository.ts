@@ -2,7 +2,7 @@
 // The connection string is read from the environment variable NAME (never from argv) and never printed.
 import type { ContainerClient } from '@azure/storage-blob';
 import { errorStatus, withRetry } from './retry.js';
-import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
 import { redact } from './redact.js';
 
 export class AzureRepository implements Repository {
@@ -139,6 +139,45 @@ export class AzureRepository implements Repository {
       await withRetry(() => blob.deleteIfExists());
     } catch (error) {
       if (AzureRepository.missing(error)) return;
+      this.fail('deleting', path, error);
+    }
+  }
+
+  async getVersioned(path: string): Promise<Versioned | undefined> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      return await withRetry(async () => {
+        const response = await blob.download(0);
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.readableStreamBody!) chunks.push(Buffer.from(chunk as Buffer));
+        return { body: Buffer.concat(chunks), etag: response.etag! };
+      });
+    } catch (error) {
+      if (AzureRepository.missing(error)) return undefined;
+      this.fail('reading', path, error);
+    }
+  }
+
+  async putIfMatch(path: string, body: Buffer, etag: string): Promise<string | undefined> {
+    const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
+    try {
+      const response = await withRetry(() => blob.uploadData(body, { conditions: { ifMatch: etag }, blobHTTPHeaders: { blobContentType: 'application/json' } }));
+      return response.etag;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 404 || status === 409) return undefined;
+      this.fail('replacing', path, error);
+    }
+  }
+
+  async deleteIfMatch(path: string, etag: string): Promise<boolean> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      await withRetry(() => blob.delete({ conditions: { ifMatch: etag } }));
+      return true;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 404) return false;
       this.fail('deleting', path, error);
     }
   }

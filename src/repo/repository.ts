@@ -7,6 +7,11 @@ export interface RepositoryEntry {
   readonly size: number;
 }
 
+export interface Versioned {
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
 export interface PutOptions {
   readonly contentType: string;
   readonly cacheControl?: string;
@@ -28,6 +33,12 @@ export interface Repository {
   delete(path: string): Promise<void>;
   /** Create an object only if none exists (for locks); false when another writer got there first. */
   createExclusive(path: string, body: Buffer): Promise<boolean>;
+  /** The object's bytes and version tag (ETag), or undefined if there is none: for conditional writes (locks). */
+  getVersioned(path: string): Promise<Versioned | undefined>;
+  /** Replace the object only if it is still version `etag`; its new version, or undefined when it was not. */
+  putIfMatch(path: string, body: Buffer, etag: string): Promise<string | undefined>;
+  /** Delete the object only if it is still version `etag`; false when it was not (or is gone). */
+  deleteIfMatch(path: string, etag: string): Promise<boolean>;
   /**
    * Only for a repository that is a folder on this machine: the file that holds `path`. It lets a no-op that
    * read the repository be remembered by the stat of what it read (cache/fresh-snapshot.ts); a remote
