@@ -3,7 +3,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { errorStatus, withRetry } from './retry.js';
 import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
-import { redact } from './redact.js';
+import { repositoryFailure } from './repository-error.js';
 
 export class AzureRepository implements Repository {
   readonly description: string;
@@ -26,7 +26,7 @@ export class AzureRepository implements Repository {
       return service.getContainerClient(this.containerName);
     })().catch((error: unknown) => {
       this.container = undefined;
-      throw new Error(`cannot open ${this.description}: ${redact((error as Error).message)}`);
+      throw repositoryFailure('opening', this.description, error);
     });
     return this.container;
   }
@@ -38,7 +38,7 @@ export class AzureRepository implements Repository {
       () => undefined,
       (error: unknown) => {
         this.created = undefined;
-        throw new Error(`cannot create ${this.description}: ${redact((error as Error).message)}`);
+        throw repositoryFailure('creating', this.description, error);
       },
     );
     await this.created;
@@ -61,7 +61,7 @@ export class AzureRepository implements Repository {
   }
 
   private fail(what: string, path: string, error: unknown): never {
-    throw new Error(`${what} ${path} in ${this.description} failed: ${redact((error as Error).message ?? String(error))}`);
+    throw repositoryFailure(`${what} ${path}`, this.description, error);
   }
 
   async get(path: string): Promise<Buffer | undefined> {
@@ -107,7 +107,7 @@ export class AzureRepository implements Repository {
         });
       } catch (error) {
         if (AzureRepository.missing(error)) return;
-        throw error;
+        this.fail('listing', prefix || 'the root', error);
       }
       if (!page) return;
       for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0 };
@@ -129,7 +129,7 @@ export class AzureRepository implements Repository {
       });
     } catch (error) {
       if (AzureRepository.missing(error)) return [];
-      throw error;
+      this.fail('listing', prefix || 'the root', error);
     }
   }
 

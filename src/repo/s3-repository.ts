@@ -6,6 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { errorStatus, withRetry } from './retry.js';
 import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
 import { redact } from './redact.js';
+import { repositoryFailure } from './repository-error.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -21,7 +22,7 @@ export class S3Repository implements Repository {
   private sdk: Promise<{ s3: S3Module; client: S3Client }> | undefined;
 
   constructor(private readonly location: S3Location) {
-    this.description = `S3 bucket ${location.bucket}${location.prefix ? `/${location.prefix}` : ''}${location.endpoint ? ` at ${location.endpoint}` : ''}`;
+    this.description = `S3 bucket ${location.bucket}${location.prefix ? `/${location.prefix}` : ''}${location.endpoint ? ` at ${redact(location.endpoint)}` : ''}`;
   }
 
   private open(): Promise<{ s3: S3Module; client: S3Client }> {
@@ -50,9 +51,7 @@ export class S3Repository implements Repository {
   }
 
   private fail(what: string, path: string, error: unknown): never {
-    const { status, code } = errorStatus(error);
-    const detail = (error as Error).message || code || (status !== undefined ? `HTTP ${status}` : String(error));
-    throw new Error(`${what} ${path} in ${this.description} failed: ${redact(detail)}`);
+    throw repositoryFailure(`${what} ${path}`, this.description, error);
   }
 
   async get(path: string): Promise<Buffer | undefined> {
@@ -108,7 +107,9 @@ export class S3Repository implements Repository {
     const base = this.location.prefix ? `${this.location.prefix}/` : '';
     let token: string | undefined;
     do {
-      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) })));
+      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }))).catch((error: unknown) =>
+        this.fail('listing', prefix || 'the root', error),
+      );
       for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0 };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -120,7 +121,9 @@ export class S3Repository implements Repository {
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) })));
+      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }))).catch((error: unknown) =>
+        this.fail('listing', prefix || 'the root', error),
+      );
       for (const common of page.CommonPrefixes ?? []) names.push(common.Prefix!.slice(base.length).replace(/\/$/, ''));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
