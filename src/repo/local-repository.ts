@@ -3,6 +3,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDead } from '../process-owner.js';
+import os from 'node:os';
 import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
 
 let counter = 0;
@@ -97,6 +99,36 @@ export class LocalRepository implements Repository {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     }
+  }
+
+  /**
+   * Temporary files (`<name>.imgbuild-PID-N.tmp`) of a run that was killed: those of a process that no longer
+   * runs, or older than a day (a pid may have been reused). A live writer's temporaries are left alone.
+   */
+  async removeStaleTemporaries(prefix: string): Promise<number> {
+    let removed = 0;
+    const dayAgo = Date.now() - 86_400_000;
+    const sweep = async (dir: string): Promise<void> => {
+      const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await sweep(full);
+          continue;
+        }
+        const match = /\.imgbuild-(\d+)-\d+\.tmp$/.exec(entry.name);
+        if (!match) continue;
+        const pid = Number(match[1]);
+        const stat = await fs.promises.stat(full).catch(() => undefined);
+        const dead = pid !== process.pid && isDead({ host: os.hostname(), pid, started: null });
+        if (stat && (dead || stat.mtimeMs < dayAgo)) {
+          await fs.promises.rm(full, { force: true });
+          removed++;
+        }
+      }
+    };
+    await sweep(prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, '')));
+    return removed;
   }
 
   async removeEmptyFolders(prefix: string): Promise<void> {

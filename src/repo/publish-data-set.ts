@@ -108,6 +108,8 @@ async function publishUnlocked(
   files: readonly FileToPublish[],
   options: { concurrency?: number; signal?: AbortSignal },
 ): Promise<PublishResult> {
+  // What a killed run was in the middle of writing (local folder) goes first: it is nobody's any more.
+  await repository.removeStaleTemporaries?.(id);
   const previous = await readManifest(repository, id);
   const recorded = await readProgress(repository, id);
   // What is in the repository now: the manifest's files, what an interrupted attempt recorded, and the paths it

@@ -57,6 +57,11 @@ export class RecordingRepository implements Repository {
     return this.inner.delete(path);
   }
 
+  async removeStaleTemporaries(prefix: string): Promise<number> {
+    this.cannotStamp(`a cleanup of ${prefix}`);
+    return (await this.inner.removeStaleTemporaries?.(prefix)) ?? 0;
+  }
+
   async removeEmptyFolders(prefix: string): Promise<void> {
     this.cannotStamp(`a cleanup of ${prefix}`);
     await this.inner.removeEmptyFolders?.(prefix);

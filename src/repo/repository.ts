@@ -47,6 +47,8 @@ export interface Repository {
   localFile?(path: string): string;
   /** Only where folders exist apart from their files (a local folder): remove the empty ones under `prefix`. */
   removeEmptyFolders?(prefix: string): Promise<void>;
+  /** Only where writes go through temporary files (a local folder): remove those a killed run left under `prefix`. */
+  removeStaleTemporaries?(prefix: string): Promise<number>;
 }
 
 export class RepositoryPathError extends Error {
