@@ -1,5 +1,6 @@
 // One contract, three data repositories: a local folder, Azure Blob Storage (Azurite) and S3 (s3rver), the
 // remote two behind a fault-injecting proxy on 127.0.0.1 that counts uploads and fails requests on demand.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -321,7 +322,8 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     const projects = [new TempProject(`imgbuild-${label}-a-`), new TempProject(`imgbuild-${label}-b-`)];
     const names = [['a1', 'a2', 'shared'], ['b1', 'b2', 'shared']];
     for (const [i, project] of projects.entries()) {
-      for (const name of names[i]!) await writeCoordinatePng(project.path(`incoming/${name}.png`), name === 'shared' ? 700 : 300 + 40 * i, 300);
+      // `shared` differs between the two (size and so every tile): interleaved uploads would not match either manifest.
+      for (const name of names[i]!) await writeCoordinatePng(project.path(`incoming/${name}.png`), name === 'shared' ? 700 - 120 * i : 300 + 40 * i, 300);
     }
     // Both point at one repository (same folder or prefix), each from its own work folder and cache.
     const repoFlags = ctx.backend.flags(ctx.project, scope);
@@ -330,7 +332,11 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     const repo = await open(ctx);
     for (const id of ['a1', 'a2', 'b1', 'b2', 'shared']) {
       const manifest = JSON.parse((await repo.get(`${id}/imgbuild.json`))!.toString());
-      for (const file of manifest.files as Array<{ path: string; size: number }>) assert.is((await repo.get(`${id}/${file.path}`))?.length, file.size, `${id}/${file.path}`);
+      for (const file of manifest.files as Array<{ path: string; size: number; sha256: string }>) {
+        const bytes = await repo.get(`${id}/${file.path}`);
+        assert.ok(bytes, `${id}/${file.path}`);
+        assert.is(crypto.createHash('sha256').update(bytes).digest('hex'), file.sha256, `${id}/${file.path} matches its manifest byte for byte`);
+      }
       assert.is(await repo.get(`${id}/.imgbuild-lock`), undefined);
     }
     assert.is(await repo.get('.imgbuild-index-lock'), undefined);
