@@ -3,6 +3,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { errorStatus, withRetry } from './retry.js';
 import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
+import { redact } from './redact.js';
 import { repositoryFailure } from './repository-error.js';
 
 export class AzureRepository implements Repository {
@@ -15,7 +16,9 @@ export class AzureRepository implements Repository {
     private readonly containerName: string,
     private readonly prefix: string,
   ) {
-    this.description = `Azure container ${containerName}${prefix ? `/${prefix}` : ''}`;
+    // Which server or account, so an unreachable one is recognisable; redacted (an endpoint URL may hold a password).
+    const endpoint = /(?:^|;)\s*BlobEndpoint=([^;]+)/i.exec(connectionString)?.[1] ?? /(?:^|;)\s*AccountName=([^;]+)/i.exec(connectionString)?.[1];
+    this.description = `Azure container ${containerName}${prefix ? `/${prefix}` : ''}${endpoint ? ` at ${redact(endpoint)}` : ''}`;
   }
 
   private client(): Promise<ContainerClient> {
