@@ -3,7 +3,7 @@
 // Up to date when the repository's manifest carries this node's key.
 import { defineRule } from '../src/graph/rule.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
-import { type FileToPublish, publishDataSet } from '../src/repo/publish-data-set.js';
+import { type FileToPublish, PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
 import { repositorySkip, reviewerRejection } from './repository-skips.js';
 
 export default defineRule({
@@ -19,6 +19,8 @@ export default defineRule({
     const manifest = await readManifest(ctx.repository, ctx.item);
     if (manifest === undefined) return `not in the repository (${ctx.repository.description})`;
     if (manifest.key !== ctx.key) return 'the repository holds another version';
+    // An interrupted publish that got as far as the manifest still has stale files and its record to remove.
+    if ((await ctx.repository.get(`${ctx.item}/${PROGRESS_NAME}`)) !== undefined) return `an interrupted publish left ${ctx.item}/${PROGRESS_NAME}`;
     return undefined;
   },
   run: async (ctx) => {

@@ -3,6 +3,8 @@
 import { defineRule, type RunContext } from '../src/graph/rule.js';
 import { withRepositoryLock } from '../src/repo/repository-lock.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
+import { PROGRESS_NAME } from '../src/repo/publish-data-set.js';
+import { ROOT_INDEX_LOCK } from '../src/repo/root-index-withdrawal.js';
 import { firstPlace, rootIndexWtml, type RootIndexEntry } from '../src/wwt/wtml.js';
 
 export default defineRule({
@@ -17,10 +19,8 @@ export default defineRule({
   check: async (ctx) => ((await ctx.repository.get('index.wtml')) === undefined ? 'the repository has no root index.wtml' : undefined),
   // Serialised with other publishers' reindexes, and listing only once the lock is held, so the last index
   // written includes every data set published before it started.
-  run: (ctx) => withRepositoryLock(ctx.repository, INDEX_LOCK, 'rebuilding the root index', () => reindex(ctx), { waitMs: 60_000 }),
+  run: (ctx) => withRepositoryLock(ctx.repository, ROOT_INDEX_LOCK, 'rebuilding the root index', () => reindex(ctx), { waitMs: 60_000 }),
 });
-
-const INDEX_LOCK = '.imgbuild-index-lock';
 
 async function reindex(ctx: RunContext): Promise<void> {
   const entries: RootIndexEntry[] = [];
@@ -28,6 +28,9 @@ async function reindex(ctx: RunContext): Promise<void> {
     const wtml = await ctx.repository.get(`${id}/index.wtml`);
     const place = wtml && firstPlace(wtml.toString('utf8'));
     if (!place) continue;
+    // A data set being (re)published by imgbuild is left out until its manifest is written and its progress
+    // record gone: a root-index entry always points at a complete data set.
+    if ((await ctx.repository.get(`${id}/${PROGRESS_NAME}`)) !== undefined) continue;
     const manifest = await readManifest(ctx.repository, id);
     // A data set published by toasty has no manifest: it sorts as oldest.
     entries.push({ placeXml: place, lastUpdated: manifest?.publishedAt ?? '' });

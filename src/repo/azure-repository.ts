@@ -2,8 +2,9 @@
 // The connection string is read from the environment variable NAME (never from argv) and never printed.
 import type { ContainerClient } from '@azure/storage-blob';
 import { errorStatus, withRetry } from './retry.js';
-import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
 import { redact } from './redact.js';
+import { repositoryFailure } from './repository-error.js';
 
 export class AzureRepository implements Repository {
   readonly description: string;
@@ -15,7 +16,9 @@ export class AzureRepository implements Repository {
     private readonly containerName: string,
     private readonly prefix: string,
   ) {
-    this.description = `Azure container ${containerName}${prefix ? `/${prefix}` : ''}`;
+    // Which server or account, so an unreachable one is recognisable; redacted (an endpoint URL may hold a password).
+    const endpoint = /(?:^|;)\s*BlobEndpoint=([^;]+)/i.exec(connectionString)?.[1] ?? /(?:^|;)\s*AccountName=([^;]+)/i.exec(connectionString)?.[1];
+    this.description = `Azure container ${containerName}${prefix ? `/${prefix}` : ''}${endpoint ? ` at ${redact(endpoint)}` : ''}`;
   }
 
   private client(): Promise<ContainerClient> {
@@ -26,7 +29,7 @@ export class AzureRepository implements Repository {
       return service.getContainerClient(this.containerName);
     })().catch((error: unknown) => {
       this.container = undefined;
-      throw new Error(`cannot open ${this.description}: ${redact((error as Error).message)}`);
+      throw repositoryFailure('opening', this.description, error);
     });
     return this.container;
   }
@@ -38,7 +41,7 @@ export class AzureRepository implements Repository {
       () => undefined,
       (error: unknown) => {
         this.created = undefined;
-        throw new Error(`cannot create ${this.description}: ${redact((error as Error).message)}`);
+        throw repositoryFailure('creating', this.description, error);
       },
     );
     await this.created;
@@ -61,7 +64,7 @@ export class AzureRepository implements Repository {
   }
 
   private fail(what: string, path: string, error: unknown): never {
-    throw new Error(`${what} ${path} in ${this.description} failed: ${redact((error as Error).message ?? String(error))}`);
+    throw repositoryFailure(`${what} ${path}`, this.description, error);
   }
 
   async get(path: string): Promise<Buffer | undefined> {
@@ -107,7 +110,7 @@ export class AzureRepository implements Repository {
         });
       } catch (error) {
         if (AzureRepository.missing(error)) return;
-        throw error;
+        this.fail('listing', prefix || 'the root', error);
       }
       if (!page) return;
       for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0 };
@@ -129,7 +132,7 @@ export class AzureRepository implements Repository {
       });
     } catch (error) {
       if (AzureRepository.missing(error)) return [];
-      throw error;
+      this.fail('listing', prefix || 'the root', error);
     }
   }
 
@@ -139,6 +142,45 @@ export class AzureRepository implements Repository {
       await withRetry(() => blob.deleteIfExists());
     } catch (error) {
       if (AzureRepository.missing(error)) return;
+      this.fail('deleting', path, error);
+    }
+  }
+
+  async getVersioned(path: string): Promise<Versioned | undefined> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      return await withRetry(async () => {
+        const response = await blob.download(0);
+        const chunks: Buffer[] = [];
+        for await (const chunk of response.readableStreamBody!) chunks.push(Buffer.from(chunk as Buffer));
+        return { body: Buffer.concat(chunks), etag: response.etag! };
+      });
+    } catch (error) {
+      if (AzureRepository.missing(error)) return undefined;
+      this.fail('reading', path, error);
+    }
+  }
+
+  async putIfMatch(path: string, body: Buffer, etag: string): Promise<string | undefined> {
+    const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
+    try {
+      const response = await withRetry(() => blob.uploadData(body, { conditions: { ifMatch: etag }, blobHTTPHeaders: { blobContentType: 'application/json' } }));
+      return response.etag;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 404 || status === 409) return undefined;
+      this.fail('replacing', path, error);
+    }
+  }
+
+  async deleteIfMatch(path: string, etag: string): Promise<boolean> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      await withRetry(() => blob.delete({ conditions: { ifMatch: etag } }));
+      return true;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 404) return false;
       this.fail('deleting', path, error);
     }
   }

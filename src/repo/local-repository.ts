@@ -1,8 +1,11 @@
 // A data repository in a local folder (toasty's `--local`). Writes go to a temporary name beside the
 // target and are renamed into place, so a reader (a web server in front of the folder) never sees half a file.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+import { isDead } from '../process-owner.js';
+import os from 'node:os';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
 
 let counter = 0;
 
@@ -96,6 +99,107 @@ export class LocalRepository implements Repository {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     }
+  }
+
+  /**
+   * Temporary files (`<name>.imgbuild-PID-N.tmp`) of a run that was killed: those of a process that no longer
+   * runs, or older than a day (a pid may have been reused). A live writer's temporaries are left alone.
+   */
+  async removeStaleTemporaries(prefix: string): Promise<number> {
+    let removed = 0;
+    const dayAgo = Date.now() - 86_400_000;
+    const sweep = async (dir: string): Promise<void> => {
+      const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await sweep(full);
+          continue;
+        }
+        const match = /\.imgbuild-(\d+)-\d+\.tmp$/.exec(entry.name);
+        if (!match) continue;
+        const pid = Number(match[1]);
+        const stat = await fs.promises.stat(full).catch(() => undefined);
+        const dead = pid !== process.pid && isDead({ host: os.hostname(), pid, started: null });
+        if (stat && (dead || stat.mtimeMs < dayAgo)) {
+          await fs.promises.rm(full, { force: true });
+          removed++;
+        }
+      }
+    };
+    await sweep(prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, '')));
+    return removed;
+  }
+
+  async removeEmptyFolders(prefix: string): Promise<void> {
+    // Depth first; rmdir refuses a folder that is not empty, so a file written meanwhile is never lost.
+    const prune = async (dir: string): Promise<void> => {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const entry of entries) if (entry.isDirectory()) await prune(path.join(dir, entry.name));
+      await fs.promises.rmdir(dir).catch(() => undefined);
+    };
+    const start = this.resolve(prefix.replace(/\/$/, ''));
+    const entries = await fs.promises.readdir(start, { withFileTypes: true }).catch(() => [] as fs.Dirent[]);
+    for (const entry of entries) if (entry.isDirectory()) await prune(path.join(start, entry.name));
+  }
+
+  // A local object's version is the hash of its bytes (lock bodies are unique, so equal bytes = same lease).
+  private static etagOf(body: Buffer): string {
+    return crypto.createHash('sha256').update(body).digest('hex');
+  }
+
+  async getVersioned(relative: string): Promise<Versioned | undefined> {
+    const body = await this.get(relative);
+    return body === undefined ? undefined : { body, etag: LocalRepository.etagOf(body) };
+  }
+
+  /**
+   * The conditional dance: rename the target aside (atomic: of several racers exactly one gets it), compare its
+   * version, and either put it back (link, never over a newer file) or finish with it. Then `next`, if given,
+   * is linked into place, which fails if another writer created the target meanwhile.
+   */
+  private async swapIfMatch(relative: string, etag: string, next: Buffer | undefined): Promise<boolean> {
+    const target = this.resolve(relative);
+    const aside = this.temporaryFor(target);
+    try {
+      await fs.promises.rename(target, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+    try {
+      if (LocalRepository.etagOf(await fs.promises.readFile(aside)) !== etag) {
+        await fs.promises.link(aside, target).catch(() => undefined);
+        return false;
+      }
+      if (next === undefined) return true;
+      const temporary = this.temporaryFor(target);
+      await fs.promises.writeFile(temporary, next);
+      try {
+        await fs.promises.link(temporary, target);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      } finally {
+        await fs.promises.rm(temporary, { force: true });
+      }
+    } finally {
+      await fs.promises.rm(aside, { force: true });
+    }
+  }
+
+  async putIfMatch(relative: string, body: Buffer, etag: string): Promise<string | undefined> {
+    return (await this.swapIfMatch(relative, etag, body)) ? LocalRepository.etagOf(body) : undefined;
+  }
+
+  deleteIfMatch(relative: string, etag: string): Promise<boolean> {
+    return this.swapIfMatch(relative, etag, undefined);
   }
 
   async delete(relative: string): Promise<void> {

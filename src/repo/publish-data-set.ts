@@ -1,8 +1,14 @@
-// Publishing one data set: upload what changed, in an order that never lets a reader see WTML pointing at
-// tiles that are not there, and write the manifest last.
+// Publishing one data set: "withdraw, then replace". The invariant (README, "Publishing"): a data set with a
+// manifest is complete and matches its manifest byte for byte, and every root-index entry points at a data set
+// with its manifest (or a toasty-made one). So before any upload the progress record is written (our trace:
+// the folder is ours and unfinished); a republish that would overwrite or remove a file first withdraws the
+// data set (root-index entry, then manifest, then index.wtml/index_rel.wtml); only then tiles, WTMLs, manifest,
+// stale files, and last the progress record go. A pure addition (a first publish) needs no withdrawal.
 import { type DataSetManifest, MANIFEST_NAME, readManifest } from './data-set-manifest.js';
 import { contentTypeOf, type Repository } from './repository.js';
 import { withRepositoryLock } from './repository-lock.js';
+import { withdrawFromRootIndex } from './root-index-withdrawal.js';
+import { firstPlace } from '../wwt/wtml.js';
 
 export interface FileToPublish {
   /** Path inside the data set folder, e.g. `3/5/5_4.png` or `index.wtml`. */
@@ -51,18 +57,34 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   if (failure) throw failure.error;
 }
 
-/** Progress of a publish under way: path → sha256 of what is uploaded, so an interrupted one resumes. */
+/**
+ * The progress record `<id>/imgbuild.partial.json` of a publish under way. `known`: path → sha256 of a file
+ * known to be in the repository; `touched`: paths an attempt may have written (content unknown until the
+ * attempt records it). Present = the data set is ours and unfinished; the next run resumes from it.
+ */
 export const PROGRESS_NAME = 'imgbuild.partial.json';
 const PROGRESS_EVERY = 100;
 
-async function readProgress(repository: Repository, id: string): Promise<Map<string, string>> {
+interface Progress {
+  readonly known: Map<string, string>;
+  readonly touched: Set<string>;
+}
+
+export async function readProgress(repository: Repository, id: string): Promise<Progress | undefined> {
   const bytes = await repository.get(`${id}/${PROGRESS_NAME}`);
-  if (bytes === undefined) return new Map();
+  if (bytes === undefined) return undefined;
+  const strings = (o: unknown): [string, string][] => Object.entries((o ?? {}) as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string');
   try {
-    const parsed = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
-    return new Map(Object.entries(parsed).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const parsed = JSON.parse(bytes.toString('utf8')) as { format?: number; known?: unknown; touched?: unknown };
+    if (parsed.format === 2) {
+      return { known: new Map(strings(parsed.known)), touched: new Set(Array.isArray(parsed.touched) ? parsed.touched.filter((t): t is string => typeof t === 'string') : []) };
+    }
+    // An older record (a flat path → sha256 map): everything it names may be there.
+    const legacy = strings(parsed);
+    return { known: new Map(legacy), touched: new Set() };
   } catch {
-    return new Map();
+    // Unreadable: we do not know what is there, but it is ours; every file is uploaded again.
+    return { known: new Map(), touched: new Set() };
   }
 }
 
@@ -86,27 +108,63 @@ async function publishUnlocked(
   files: readonly FileToPublish[],
   options: { concurrency?: number; signal?: AbortSignal },
 ): Promise<PublishResult> {
+  // What a killed run was in the middle of writing (local folder) goes first: it is nobody's any more.
+  await repository.removeStaleTemporaries?.(id);
   const previous = await readManifest(repository, id);
-  const previousHashes = new Map((previous?.files ?? []).map((f) => [f.path, f.sha256]));
-  // What an interrupted attempt already uploaded (its progress record) is not uploaded again.
-  const progress = new Map([...previousHashes, ...(await readProgress(repository, id))]);
-  const changed = files.filter((f) => progress.get(f.path) !== f.sha256);
+  const recorded = await readProgress(repository, id);
+  // What is in the repository now: the manifest's files, what an interrupted attempt recorded, and the paths it
+  // may have written without recording them (unknown content: uploaded again, removed if no longer wanted).
+  const known = new Map([...(previous?.files ?? []).map((f): [string, string] => [f.path, f.sha256]), ...(recorded?.known ?? [])]);
+  const touched = new Set(recorded?.touched ?? []);
+  for (const path of touched) known.delete(path);
+  const current = new Set(files.map((f) => f.path));
+  const changed = files.filter((f) => known.get(f.path) !== f.sha256);
+  const stale = [...new Set([...known.keys(), ...touched])].filter((p) => !current.has(p));
+  // Overwriting or removing a file a reader may be using: the data set is withdrawn first.
+  // (Removing a file the manifest in place does not list, e.g. after the new manifest is written, is harmless.)
+  const listed = new Set((previous?.files ?? []).map((f) => f.path));
+  const replaces = stale.some((p) => listed.has(p)) || changed.some((f) => known.has(f.path) || touched.has(f.path));
+
+  const saveProgress = (): Promise<void> =>
+    repository.put(
+      `${id}/${PROGRESS_NAME}`,
+      Buffer.from(JSON.stringify({ format: 2, known: Object.fromEntries(known), touched: [...touched] })),
+      { contentType: 'application/json', cacheControl: 'no-store' },
+    );
+  // Our trace comes before anything else: every path this attempt may write is "touched" until recorded.
+  for (const file of changed) {
+    known.delete(file.path);
+    touched.add(file.path);
+  }
+  await saveProgress();
+
+  if (replaces) {
+    const wtml = await repository.get(`${id}/index.wtml`);
+    const place = wtml && firstPlace(wtml.toString('utf8'));
+    if (place) await withdrawFromRootIndex(repository, place);
+    await repository.delete(`${id}/${MANIFEST_NAME}`);
+    await repository.delete(`${id}/index.wtml`);
+    await repository.delete(`${id}/index_rel.wtml`);
+    // Their content is gone: they are uploaded again below, whatever was recorded.
+    for (const name of LAST_FILES) {
+      known.delete(name);
+      if (current.has(name) && !changed.some((f) => f.path === name)) changed.push(files.find((f) => f.path === name)!);
+    }
+  }
+
   let uploadedBytes = 0;
   let sinceSaved = 0;
   let saving: Promise<void> = Promise.resolve();
-  const saveProgress = (): Promise<void> => {
-    const snapshot = JSON.stringify(Object.fromEntries(progress));
-    saving = saving.then(() => repository.put(`${id}/${PROGRESS_NAME}`, Buffer.from(snapshot), { contentType: 'application/json', cacheControl: 'no-store' }));
-    return saving;
-  };
+  const saveInOrder = (): Promise<void> => (saving = saving.then(saveProgress));
   const upload = async (file: FileToPublish): Promise<void> => {
     if (options.signal?.aborted) throw new Error('publishing was interrupted');
     await repository.putFile(`${id}/${file.path}`, file.source, { contentType: contentTypeOf(file.path), cacheControl: cacheControlOf(file.path) });
     uploadedBytes += file.size;
-    progress.set(file.path, file.sha256);
+    known.set(file.path, file.sha256);
+    touched.delete(file.path);
     if (++sinceSaved >= PROGRESS_EVERY) {
       sinceSaved = 0;
-      void saveProgress().catch(() => undefined); // progress is an optimisation; the manifest is the truth
+      void saveInOrder().catch(() => undefined); // progress is an optimisation; the manifest is the truth
     }
   };
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
@@ -114,7 +172,7 @@ async function publishUnlocked(
     await forEachLimited(changed.filter((f) => !LAST_FILES.has(f.path)), concurrency, upload);
     await forEachLimited(changed.filter((f) => LAST_FILES.has(f.path)), concurrency, upload);
   } catch (error) {
-    if (sinceSaved > 0) await saveProgress().catch(() => undefined);
+    if (sinceSaved > 0) await saveInOrder().catch(() => undefined);
     throw error;
   }
   await saving.catch(() => undefined);
@@ -129,10 +187,10 @@ async function publishUnlocked(
     contentType: 'application/json',
     cacheControl: cacheControlOf(MANIFEST_NAME),
   });
-  // Files the new version no longer has (tiles of a larger old image) go only once nothing points at them.
-  const current = new Set(files.map((f) => f.path));
-  const stale = [...progress.keys()].filter((p) => !current.has(p));
+  // Files the new version no longer has (tiles of a larger old image) go only once nothing points at them;
+  // the progress record still names them until they are gone, so an interruption here is repaired next run.
   await forEachLimited(stale, concurrency, (p) => repository.delete(`${id}/${p}`));
+  await repository.removeEmptyFolders?.(id);
   await repository.delete(`${id}/${PROGRESS_NAME}`);
   return { uploaded: changed.length, uploadedBytes, unchanged: files.length - changed.length, removed: stale.length };
 }

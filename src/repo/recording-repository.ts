@@ -4,7 +4,7 @@
 // remote repository, a listing, a write) cannot be stamped and makes the no-op unrememberable.
 import fs from 'node:fs';
 import type { FileStamp } from '../cache/fresh-snapshot.js';
-import type { PutOptions, Repository, RepositoryEntry } from './repository.js';
+import type { PutOptions, Repository, RepositoryEntry, Versioned } from './repository.js';
 
 export class RecordingRepository implements Repository {
   readonly stamps: FileStamp[] = [];
@@ -55,6 +55,31 @@ export class RecordingRepository implements Repository {
   delete(path: string): Promise<void> {
     this.cannotStamp(`a delete of ${path}`);
     return this.inner.delete(path);
+  }
+
+  async removeStaleTemporaries(prefix: string): Promise<number> {
+    this.cannotStamp(`a cleanup of ${prefix}`);
+    return (await this.inner.removeStaleTemporaries?.(prefix)) ?? 0;
+  }
+
+  async removeEmptyFolders(prefix: string): Promise<void> {
+    this.cannotStamp(`a cleanup of ${prefix}`);
+    await this.inner.removeEmptyFolders?.(prefix);
+  }
+
+  getVersioned(path: string): Promise<Versioned | undefined> {
+    this.cannotStamp(`a versioned read of ${path}`);
+    return this.inner.getVersioned(path);
+  }
+
+  putIfMatch(path: string, body: Buffer, etag: string): Promise<string | undefined> {
+    this.cannotStamp(`a write to ${path}`);
+    return this.inner.putIfMatch(path, body, etag);
+  }
+
+  deleteIfMatch(path: string, etag: string): Promise<boolean> {
+    this.cannotStamp(`a delete of ${path}`);
+    return this.inner.deleteIfMatch(path, etag);
   }
 
   createExclusive(path: string, body: Buffer): Promise<boolean> {

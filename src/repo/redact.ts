@@ -1,4 +1,4 @@
-// Secrets must never reach a log or an error message. Connection strings and signed URLs are scrubbed from
+// Secrets must never reach a log or an error message. Connection strings, signed URLs and URL passwords are scrubbed from
 // anything an adapter reports, and the exact secret values the process was given are replaced wherever
 // they appear.
 
@@ -8,6 +8,8 @@ const PATTERNS: RegExp[] = [
   /([?&](?:sig|se|sp|sv|st|spr|srt|ss|skoid|sktid|skt|ske|sks|skv)=)[^&\s"']+/gi,
   /(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi,
   /(aws_secret_access_key\s*=\s*)\S+/gi,
+  // A password in a URL (`--s3-endpoint http://user:PASS@host`): scheme://user: is kept, the password goes.
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+(?=@)/gi,
 ];
 
 const known = new Set<string>();

@@ -41,7 +41,11 @@ export async function openRepository(spec: RepositorySpec, env: NodeJS.ProcessEn
         );
       }
       registerSecret(connectionString);
-      for (const part of connectionString.split(';')) registerSecret(part.split('=').slice(1).join('='));
+      // The secret parts; the endpoint and account name are not secret and are named in messages (a password
+      // or signature inside an endpoint URL is scrubbed by redact's patterns).
+      for (const part of connectionString.split(';')) {
+        if (/^(AccountKey|SharedAccessSignature)=/i.test(part.trim())) registerSecret(part.split('=').slice(1).join('='));
+      }
       const { AzureRepository } = await import('./azure-repository.js');
       return new AzureRepository(connectionString, spec.container, spec.pathPrefix);
     }

@@ -7,6 +7,11 @@ export interface RepositoryEntry {
   readonly size: number;
 }
 
+export interface Versioned {
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
 export interface PutOptions {
   readonly contentType: string;
   readonly cacheControl?: string;
@@ -28,12 +33,22 @@ export interface Repository {
   delete(path: string): Promise<void>;
   /** Create an object only if none exists (for locks); false when another writer got there first. */
   createExclusive(path: string, body: Buffer): Promise<boolean>;
+  /** The object's bytes and version tag (ETag), or undefined if there is none: for conditional writes (locks). */
+  getVersioned(path: string): Promise<Versioned | undefined>;
+  /** Replace the object only if it is still version `etag`; its new version, or undefined when it was not. */
+  putIfMatch(path: string, body: Buffer, etag: string): Promise<string | undefined>;
+  /** Delete the object only if it is still version `etag`; false when it was not (or is gone). */
+  deleteIfMatch(path: string, etag: string): Promise<boolean>;
   /**
    * Only for a repository that is a folder on this machine: the file that holds `path`. It lets a no-op that
    * read the repository be remembered by the stat of what it read (cache/fresh-snapshot.ts); a remote
    * repository can change at any moment without this machine noticing, so it has none.
    */
   localFile?(path: string): string;
+  /** Only where folders exist apart from their files (a local folder): remove the empty ones under `prefix`. */
+  removeEmptyFolders?(prefix: string): Promise<void>;
+  /** Only where writes go through temporary files (a local folder): remove those a killed run left under `prefix`. */
+  removeStaleTemporaries?(prefix: string): Promise<number>;
 }
 
 export class RepositoryPathError extends Error {

@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errorStatus, withRetry } from './retry.js';
-import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry } from './repository.js';
+import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
 import { redact } from './redact.js';
+import { repositoryFailure } from './repository-error.js';
 
 type S3Module = typeof import('@aws-sdk/client-s3');
 
@@ -21,7 +22,7 @@ export class S3Repository implements Repository {
   private sdk: Promise<{ s3: S3Module; client: S3Client }> | undefined;
 
   constructor(private readonly location: S3Location) {
-    this.description = `S3 bucket ${location.bucket}${location.prefix ? `/${location.prefix}` : ''}${location.endpoint ? ` at ${location.endpoint}` : ''}`;
+    this.description = `S3 bucket ${location.bucket}${location.prefix ? `/${location.prefix}` : ''}${location.endpoint ? ` at ${redact(location.endpoint)}` : ''}`;
   }
 
   private open(): Promise<{ s3: S3Module; client: S3Client }> {
@@ -30,7 +31,11 @@ export class S3Repository implements Repository {
       client: new s3.S3Client({
         region: this.location.region ?? process.env['AWS_REGION'] ?? 'us-east-1',
         maxAttempts: 1, // retries are ours (retry.ts)
-        ...(this.location.endpoint ? { endpoint: this.location.endpoint, forcePathStyle: true } : {}),
+        // An S3-compatible server may not understand the SDK's default flexible checksums (s3rver stores the
+        // aws-chunked framing as the object's bytes): send and check them only when the operation requires them.
+        ...(this.location.endpoint
+          ? { endpoint: this.location.endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' as const, responseChecksumValidation: 'WHEN_REQUIRED' as const }
+          : {}),
       }),
     }));
     return this.sdk;
@@ -46,9 +51,7 @@ export class S3Repository implements Repository {
   }
 
   private fail(what: string, path: string, error: unknown): never {
-    const { status, code } = errorStatus(error);
-    const detail = (error as Error).message || code || (status !== undefined ? `HTTP ${status}` : String(error));
-    throw new Error(`${what} ${path} in ${this.description} failed: ${redact(detail)}`);
+    throw repositoryFailure(`${what} ${path}`, this.description, error);
   }
 
   async get(path: string): Promise<Buffer | undefined> {
@@ -104,7 +107,9 @@ export class S3Repository implements Repository {
     const base = this.location.prefix ? `${this.location.prefix}/` : '';
     let token: string | undefined;
     do {
-      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) })));
+      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }))).catch((error: unknown) =>
+        this.fail('listing', prefix || 'the root', error),
+      );
       for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0 };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -116,7 +121,9 @@ export class S3Repository implements Repository {
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) })));
+      const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }))).catch((error: unknown) =>
+        this.fail('listing', prefix || 'the root', error),
+      );
       for (const common of page.CommonPrefixes ?? []) names.push(common.Prefix!.slice(base.length).replace(/\/$/, ''));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -128,6 +135,50 @@ export class S3Repository implements Repository {
     try {
       await withRetry(() => client.send(new s3.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) })));
     } catch (error) {
+      this.fail('deleting', path, error);
+    }
+  }
+
+  async getVersioned(path: string): Promise<Versioned | undefined> {
+    const { s3, client } = await this.open();
+    try {
+      return await withRetry(async () => {
+        const response = await client.send(new s3.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+        return { body: Buffer.from(await response.Body!.transformToByteArray()), etag: response.ETag! };
+      });
+    } catch (error) {
+      const { status, code } = errorStatus(error);
+      if (status === 404 || code === 'NoSuchKey') return undefined;
+      this.fail('reading', path, error);
+    }
+  }
+
+  // S3 enforces If-Match on PutObject and DeleteObject; s3rver ignores it, so the version is also compared
+  // just before (which leaves, on such a server only, a window of one request between the look and the write).
+  async putIfMatch(path: string, body: Buffer, etag: string): Promise<string | undefined> {
+    const { s3, client } = await this.open();
+    if ((await this.getVersioned(path))?.etag !== etag) return undefined;
+    try {
+      const response = await withRetry(() =>
+        client.send(new s3.PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: body, IfMatch: etag, ContentType: 'application/json' })),
+      );
+      return response.ETag;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 404 || status === 409) return undefined;
+      this.fail('replacing', path, error);
+    }
+  }
+
+  async deleteIfMatch(path: string, etag: string): Promise<boolean> {
+    const { s3, client } = await this.open();
+    if ((await this.getVersioned(path))?.etag !== etag) return false;
+    try {
+      await withRetry(() => client.send(new s3.DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), IfMatch: etag })));
+      return true;
+    } catch (error) {
+      const status = errorStatus(error).status;
+      if (status === 412 || status === 404) return false;
       this.fail('deleting', path, error);
     }
   }
