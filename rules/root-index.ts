@@ -23,6 +23,12 @@ export default defineRule({
 });
 
 async function reindex(ctx: RunContext): Promise<void> {
+  if (ctx.settings.folderNameDefaulted) {
+    ctx.warn(
+      `no folder_name is set, so the root index is named after the repository (${JSON.stringify(ctx.settings.folderName)}); ` +
+        'set folder_name (and folder_thumbnail_url) in the repository\'s imgbuild-pipeline-config.yaml, or folderName in pipeline.config.ts',
+    );
+  }
   const entries: RootIndexEntry[] = [];
   for (const id of await ctx.repository.folders('')) {
     const wtml = await ctx.repository.get(`${id}/index.wtml`);

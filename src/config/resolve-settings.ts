@@ -30,7 +30,6 @@ export const DEFAULTS = {
   work: 'work',
   cache: 'cache',
   local: 'repo',
-  folderName: 'imgbuild',
   folderThumbnailUrl: '',
   publishUrlPrefix: '',
 } as const;
@@ -82,10 +81,23 @@ export function resolveSettings(
     cache: own(flags.cache, config.cache, DEFAULTS.cache),
     repository,
     publishUrlPrefix: flags.publishUrlPrefix ?? config.publishUrlPrefix ?? fromRepository.publishUrlPrefix ?? DEFAULTS.publishUrlPrefix,
-    folderName: config.folderName ?? fromRepository.folderName ?? DEFAULTS.folderName,
+    folderName: config.folderName ?? fromRepository.folderName ?? repositoryName(repository),
+    ...(config.folderName === undefined && fromRepository.folderName === undefined ? { folderNameDefaulted: true } : {}),
     folderThumbnailUrl: config.folderThumbnailUrl ?? fromRepository.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
     ...(fromRepository.sourceType !== undefined ? { source: { type: fromRepository.sourceType, settings: fromRepository.source ?? {} } } : {}),
   };
+}
+
+/** The repository's own name, for a root index no config names: the folder, or container/bucket with its prefix. */
+function repositoryName(spec: RepositorySpec): string {
+  switch (spec.kind) {
+    case 'local':
+      return path.basename(spec.dir) || spec.dir;
+    case 'azure':
+      return spec.pathPrefix ? `${spec.container}/${spec.pathPrefix}` : spec.container;
+    case 's3':
+      return spec.prefix ? `${spec.bucket}/${spec.prefix}` : spec.bucket;
+  }
 }
 
 export function resolveJobs(config: PipelineConfig, flags: SettingOverrides): number {

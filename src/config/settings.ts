@@ -16,6 +16,8 @@ export interface Settings {
   readonly repository: RepositorySpec;
   readonly publishUrlPrefix: string;
   readonly folderName: string;
+  /** True when no config set folder_name, so folderName is the repository's own name (the root index warns). */
+  readonly folderNameDefaulted?: boolean;
   readonly folderThumbnailUrl: string;
   /** toasty's `source_type` and its section from toasty-pipeline-config.yaml, for feed rules; absent without one. */
   readonly source?: { readonly type: string; readonly settings: Readonly<Record<string, unknown>> };
