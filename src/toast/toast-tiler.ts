@@ -1,0 +1,73 @@
+// An all-sky plate-carrée image → a TOAST pyramid `{level}/{y}/{y}_{x}.png`, levels 0…depth: the deepest
+// level sampled from the image at each pixel centre, the levels above built from it by the unbiased
+// downsampler (the same one as study pyramids).
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeParentLevels, tilePath } from '../wwt/pyramid-downsample.js';
+import { loadSharp, readableImageError } from '../wwt/sharp-loader.js';
+import { samplePlateCarree, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
+import { childrenOf, level1Tiles, pixelCentres, TILE_SIZE, type ToastTile } from './toast-geometry.js';
+
+export interface ToastOptions {
+  readonly projection: AllSkyProjection;
+  /** Deepest level, ≥ 1. */
+  readonly depth: number;
+  readonly pngCompression: number;
+  readonly maxPixels: number;
+}
+
+export interface ToastResult {
+  readonly tiles: number;
+}
+
+export async function readRaster(image: string, maxPixels: number): Promise<RasterImage> {
+  const sharp = await loadSharp();
+  try {
+    const { data, info } = await sharp(image, { limitInputPixels: maxPixels })
+      .toColourspace('srgb')
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  } catch (error) {
+    throw readableImageError(image, error);
+  }
+}
+
+function* tilesAt(depth: number): Generator<ToastTile> {
+  const descend = function* (tile: ToastTile): Generator<ToastTile> {
+    if (tile.level === depth) {
+      yield tile;
+      return;
+    }
+    for (const child of childrenOf(tile)) yield* descend(child);
+  };
+  for (const tile of level1Tiles()) yield* descend(tile);
+}
+
+export async function tileToast(image: string, outDir: string, options: ToastOptions): Promise<ToastResult> {
+  if (!(Number.isInteger(options.depth) && options.depth >= 1)) throw new RangeError(`TOAST depth must be ≥ 1, got ${options.depth}`);
+  const sharp = await loadSharp();
+  const raster = await readRaster(image, options.maxPixels);
+  let tiles = 0;
+  const pending = new Set<Promise<void>>();
+  for (const tile of tilesAt(options.depth)) {
+    const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
+    samplePlateCarree(raster, options.projection, pixelCentres(tile), rgba);
+    const file = tilePath(outDir, tile.level, tile.x, tile.y);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // PNG encoding runs on libvips' threads while the next tile is sampled here.
+    const job: Promise<void> = sharp(rgba, { raw: { width: TILE_SIZE, height: TILE_SIZE, channels: 4 } })
+      .png({ compressionLevel: options.pngCompression })
+      .toFile(file)
+      .then(() => {
+        pending.delete(job);
+      });
+    pending.add(job);
+    tiles++;
+    if (pending.size >= 4) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  tiles += await writeParentLevels(outDir, options.depth, { pngCompression: options.pngCompression });
+  return { tiles };
+}
