@@ -17,7 +17,7 @@ export function midpoint(a: Vec3, b: Vec3): Vec3 {
   const x = a[0] + b[0];
   const y = a[1] + b[1];
   const z = a[2] + b[2];
-  const n = Math.hypot(x, y, z);
+  const n = Math.sqrt(x * x + y * y + z * z); // not Math.hypot: several times slower in V8, called ~90k times a tile
   return [x / n, y / n, z / n];
 }
 
