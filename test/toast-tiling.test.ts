@@ -81,7 +81,8 @@ async function markerPyramid(dir: string, name: string, u: number, v: number, pr
   const input = path.join(dir, `${name}.png`);
   await markerImage(input, u, v, size);
   const out = path.join(dir, name);
-  await tileToast(input, out, { projection, depth, pngCompression: 1, maxPixels: 1e9 });
+  const result = await tileToast(input, out, { projection, depth, pngCompression: 1, maxPixels: 1e9 });
+  assert.is(result.tiles, (4 ** (depth + 1) - 1) / 3, 'every tile of levels 0…depth, counted once');
   return out;
 }
 

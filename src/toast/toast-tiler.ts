@@ -6,7 +6,7 @@ import path from 'node:path';
 import { writeParentLevels, tilePath } from '../wwt/pyramid-downsample.js';
 import { loadSharp, readableImageError } from '../wwt/sharp-loader.js';
 import { samplePlateCarree, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
-import { childrenOf, level1Tiles, pixelCentres, TILE_SIZE, type ToastTile } from './toast-geometry.js';
+import { pixelCentres, TILE_SIZE, toastTile } from './toast-geometry.js';
 
 export interface ToastOptions {
   readonly projection: AllSkyProjection;
@@ -34,29 +34,19 @@ export async function readRaster(image: string, maxPixels: number): Promise<Rast
   }
 }
 
-function* tilesAt(depth: number): Generator<ToastTile> {
-  const descend = function* (tile: ToastTile): Generator<ToastTile> {
-    if (tile.level === depth) {
-      yield tile;
-      return;
-    }
-    for (const child of childrenOf(tile)) yield* descend(child);
-  };
-  for (const tile of level1Tiles()) yield* descend(tile);
-}
-
 export async function tileToast(image: string, outDir: string, options: ToastOptions): Promise<ToastResult> {
   if (!(Number.isInteger(options.depth) && options.depth >= 1)) throw new RangeError(`TOAST depth must be ≥ 1, got ${options.depth}`);
   const sharp = await loadSharp();
   const raster = await readRaster(image, options.maxPixels);
   let tiles = 0;
   const pending = new Set<Promise<void>>();
-  for (const tile of tilesAt(options.depth)) {
+  // The downsampler walks the quadtree depth-first and asks for each deepest tile once; we sample it, hand
+  // it over in memory (no PNG decode) and write its PNG on libvips' threads meanwhile.
+  const leaf = async (x: number, y: number): Promise<Uint8Array> => {
     const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
-    samplePlateCarree(raster, options.projection, pixelCentres(tile), rgba);
-    const file = tilePath(outDir, tile.level, tile.x, tile.y);
+    samplePlateCarree(raster, options.projection, pixelCentres(toastTile(options.depth, x, y)), rgba);
+    const file = tilePath(outDir, options.depth, x, y);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // PNG encoding runs on libvips' threads while the next tile is sampled here.
     const job: Promise<void> = sharp(rgba, { raw: { width: TILE_SIZE, height: TILE_SIZE, channels: 4 } })
       .png({ compressionLevel: options.pngCompression })
       .toFile(file)
@@ -66,8 +56,10 @@ export async function tileToast(image: string, outDir: string, options: ToastOpt
     pending.add(job);
     tiles++;
     if (pending.size >= 4) await Promise.race(pending);
-  }
+    return rgba;
+  };
+  const parents = await writeParentLevels(outDir, options.depth, { pngCompression: options.pngCompression }, leaf);
+  tiles += parents; // not `tiles += await …`: that would read `tiles` before the leaves counted themselves
   await Promise.all(pending);
-  tiles += await writeParentLevels(outDir, options.depth, { pngCompression: options.pngCompression });
   return { tiles };
 }

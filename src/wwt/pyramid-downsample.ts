@@ -100,7 +100,13 @@ export function rgbaFromExact(tile: ExactTile): Buffer {
  * Write levels deepest−1 … 0 under `root` from the tiles of level `deepest` (only parents with at least one
  * child are written, so a sparse pyramid stays sparse). Returns how many tiles were written.
  */
-export async function writeParentLevels(root: string, deepest: number, options: DownsampleOptions): Promise<number> {
+export async function writeParentLevels(
+  root: string,
+  deepest: number,
+  options: DownsampleOptions,
+  /** The deepest tile at (x, y) as 8-bit RGBA, or null where there is none; by default read from its PNG. */
+  leaf?: (x: number, y: number) => Promise<Uint8Array | null>,
+): Promise<number> {
   const sharp = await loadSharp();
   let written = 0;
   // PNG encoding runs on libvips' threads; keep a few in flight so both cores work while we average.
@@ -119,6 +125,10 @@ export async function writeParentLevels(root: string, deepest: number, options: 
     if (pending.size >= 4) await Promise.race(pending);
   };
   const read = async (x: number, y: number): Promise<ExactTile | null> => {
+    if (leaf) {
+      const rgba = await leaf(x, y);
+      return rgba ? exactFromRgba(rgba) : null;
+    }
     const file = tilePath(root, deepest, x, y);
     if (!fs.existsSync(file)) return null;
     const data = await sharp(file).ensureAlpha().raw().toBuffer();
