@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { publishBenchmark } from './publish-benchmark.js';
+import { toastBenchmark } from './toast-benchmark.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'bench', '.out');
@@ -179,3 +180,8 @@ if (which === undefined || which === 'tiling') await tilingBenchmark();
 if (which === 'tiling-16k') await tilingBenchmark(16384);
 if (which === undefined || which === 'noop') noOpBenchmark();
 if (which === undefined || which === 'publish') await publishBenchmark(OUT);
+if (which === undefined || which === 'toast') {
+  const yardstick = path.join(OUT, 'tiling', 'incoming', 'big.png');
+  await makeBigPng(yardstick, 8192);
+  await toastBenchmark(OUT, yardstick, RUNS);
+}
