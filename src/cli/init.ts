@@ -138,11 +138,12 @@ function repositoryConfigText(publishUrlPrefix: string | undefined, folderName: 
   ].join('\n');
 }
 
-/** Run `imgbuild init`; `say` gets the lines that tell what was made. Returns the exit status. */
-export async function runInit(argv: string[], cwd: string, say: (line: string) => void): Promise<number> {
+/** Run `imgbuild init`: `say` gets the lines that tell what was made (stderr), `print` the help (stdout). */
+export async function runInit(argv: string[], cwd: string, out: { say: (line: string) => void; print: (text: string) => void }): Promise<number> {
+  const { say } = out;
   const { values, positionals } = parse(argv);
   if (values.help) {
-    say(INIT_HELP.trimEnd());
+    out.print(INIT_HELP);
     return 0;
   }
   if (positionals.length > 1) throw new UsageError(`init takes one folder, not ${positionals.length}: imgbuild init [DIR]`);

@@ -54,6 +54,23 @@ function parse(argv: string[]) {
   }
 }
 
+/**
+ * `-j -1` would make parseArgs read -1 as an option ("ambiguous"); pass it as the value it is, so the jobs check
+ * below gives its own clear message.
+ */
+function withNegativeJobs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if ((arg === '-j' || arg === '--jobs') && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--jobs=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Exit statuses besides the kinds' (errors.ts): a signal's are 128 + its number, as shells report them. */
 const EXIT_INTERRUPTED = 130;
 const EXIT_TERMINATED = 143;
@@ -82,8 +99,13 @@ function quietOnClosedStdout(): void {
 }
 
 async function run(argv: string[]): Promise<number> {
-  if (argv[0] === 'init') return runInit(argv.slice(1), process.cwd(), (line) => process.stderr.write(`imgbuild: ${line}\n`));
-  const { values, positionals } = parse(argv);
+  if (argv[0] === 'init') {
+    return runInit(argv.slice(1), process.cwd(), {
+      say: (line) => process.stderr.write(`imgbuild: ${line}\n`),
+      print: (text) => process.stdout.write(text),
+    });
+  }
+  const { values, positionals } = parse(withNegativeJobs(argv));
   if (values.version) {
     process.stdout.write(versionText());
     return 0;
@@ -171,10 +193,7 @@ class Interrupts {
   status: number | undefined;
   private running = 0;
   private readonly onInt = (): void => this.interrupt(EXIT_INTERRUPTED);
-  private readonly onTerm = (): void => {
-    this.interrupt(EXIT_TERMINATED);
-    this.interrupt(EXIT_TERMINATED);
-  };
+  private readonly onTerm = (): void => this.interrupt(EXIT_TERMINATED);
 
   constructor(private readonly say: (text: string) => void) {}
 
@@ -195,6 +214,14 @@ class Interrupts {
 
   private interrupt(status: number): void {
     this.status ??= status;
+    if (status === EXIT_TERMINATED && !this.cancel.signal.aborted) {
+      // A service manager stopping us is no person at a keyboard: cancel at once, and say why.
+      this.say(`imgbuild: terminated (SIGTERM): cancelling ${plural(this.running, 'running job')}\n`);
+      this.stop.abort();
+      this.cancel.abort();
+      setTimeout(() => process.exit(this.status), 2000).unref();
+      return;
+    }
     if (!this.stop.signal.aborted) {
       this.say(`\nstopping: waiting for ${plural(this.running, 'running job')} (Ctrl-C again to cancel them)\n`);
       this.stop.abort();

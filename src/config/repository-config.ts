@@ -127,8 +127,15 @@ export function ruleParams(
     if (rule !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) {
       throw new ConfigError(`${configFile}: params.${name} must be an object of parameter → value`);
     }
-    const problem = rule && paramProblem(name, rule.paramTypes, params);
+    if (!rule) throw new ConfigError(`${configFile}: params.${name}: no rule is named ${name} (rules: ${rules.map((r) => r.name).join(', ')})`);
+    const problem = paramProblem(name, rule.paramTypes, params);
     if (problem !== undefined) throw new ConfigError(`${configFile}: ${problem}`);
+    try {
+      resolveParams(rule, settings, { [name]: params });
+    } catch (error) {
+      if (error instanceof RuleError) throw new ConfigError(`${configFile}: ${error.message}`);
+      throw error;
+    }
     merged[name] = { ...merged[name], ...params };
   }
   return merged;

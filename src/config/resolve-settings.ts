@@ -34,6 +34,22 @@ export const DEFAULTS = {
   publishUrlPrefix: '',
 } as const;
 
+/** An S3 endpoint must be an http(s) URL: anything else is a mistake on the command line, not a network failure. */
+function checkEndpoint(endpoint: string | undefined, where: string): string | undefined {
+  if (endpoint === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    // The value may hold a password (http://user:PASS@host): say what is wrong without repeating it.
+    throw new RepositorySpecError(`${where} must be an http:// or https:// URL such as http://127.0.0.1:9000`);
+  }
+  return endpoint;
+}
+
 /** The repository the flags name, else the config's, else the default local folder. */
 export function resolveRepository(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): RepositorySpec {
   const azureFlags = flags.azureConnEnv !== undefined || flags.azureContainer !== undefined || flags.azurePathPrefix !== undefined;
@@ -49,13 +65,13 @@ export function resolveRepository(config: PipelineConfig, projectDir: string, fl
   }
   if (s3Flags) {
     if (!flags.s3Bucket) throw new RepositorySpecError('an S3 repository needs --s3-bucket B');
-    return { kind: 's3', bucket: flags.s3Bucket, prefix: normalizePrefix(flags.s3Prefix, '--s3-prefix'), endpoint: flags.s3Endpoint, region: flags.s3Region };
+    return { kind: 's3', bucket: flags.s3Bucket, prefix: normalizePrefix(flags.s3Prefix, '--s3-prefix'), endpoint: checkEndpoint(flags.s3Endpoint, '--s3-endpoint'), region: flags.s3Region };
   }
   if (config.azure) {
     return { kind: 'azure', connEnv: config.azure.connEnv, container: config.azure.container, pathPrefix: normalizePrefix(config.azure.pathPrefix, 'azure.pathPrefix') };
   }
   if (config.s3) {
-    return { kind: 's3', bucket: config.s3.bucket, prefix: normalizePrefix(config.s3.prefix, 's3.prefix'), endpoint: config.s3.endpoint, region: config.s3.region };
+    return { kind: 's3', bucket: config.s3.bucket, prefix: normalizePrefix(config.s3.prefix, 's3.prefix'), endpoint: checkEndpoint(config.s3.endpoint, 's3.endpoint in the config'), region: config.s3.region };
   }
   return { kind: 'local', dir: path.resolve(projectDir, config.local ?? DEFAULTS.local) };
 }

@@ -36,7 +36,9 @@ export async function openRepository(spec: RepositorySpec, env: NodeJS.ProcessEn
     case 'azure': {
       const connectionString = env[spec.connEnv];
       if (!connectionString) {
-        throw new RepositorySpecError(
+        // The machine's environment, not the command line, is missing something: exit 1, as missing AWS credentials.
+        throw new ImgbuildError(
+          'environment',
           `the environment variable ${spec.connEnv} (named by --azure-conn-env) is not set; export it with the storage account's connection string`,
         );
       }

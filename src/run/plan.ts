@@ -64,7 +64,9 @@ export async function planBuild(
   const toCheck: number[] = [];
 
   for (const node of nodes) {
-    const upstreamKeys = node.upstream.map((u) => [u.id, byId.get(u.id)?.key ?? ''] as const);
+    // An upstream node outside the selection (`reindex` plans the root index alone) keeps the key it was last
+    // built with: the same key `all` computes while it is up to date, so the two targets do not undo each other.
+    const upstreamKeys = node.upstream.map((u) => [u.id, byId.get(u.id)?.key ?? state.get(u.id)?.key ?? ''] as const);
     const { key, parts, digests } = computeKey(node, hasher, upstreamKeys, ruleMemo);
     let reason: StaleReason | undefined;
     const missing = node.inputs.find((input, i) => !input.optional && digests[i]![1] === undefined);
