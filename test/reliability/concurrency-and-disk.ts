@@ -48,7 +48,7 @@ export async function fullDisk(): Promise<Row> {
       for (let i = 0; i < 3; i++) await writeVersionedPng(project.path(`incoming/img${i}.png`), 1500, 1000, i);
       out.tried++;
       const full = await runCli(project.dir, ['all', '--json', '--keep-going', ...flags]);
-      const errors = full.stderr.split('\n').filter((l) => l.startsWith('error'));
+      const errors = [...full.stderr.split('\n').filter((l) => l.startsWith('error')), ...(parseJson(full.stdout)?.failed ?? []).map((f) => `error: ${f.id}: ${f.error ?? ''}`)];
       const clear = full.code === 1 && errors.length > 0 && errors.every((l) => /space|ENOSPC|full/i.test(l)) && !/\n\s+at /.test(full.stderr);
       const before = cacheRecords(project.path('cache'));
       const problems = [...cacheProblems(project.path('cache'), project.path('work')), ...(await repositoryProblems(await repoView({ kind: 'local', dir: project.path('repo') })))];
