@@ -18,6 +18,8 @@ export interface KillOptions {
   readonly images: number;
   readonly width: number;
   readonly height: number;
+  /** A rerun after a kill that takes longer is counted as stuck (a lock left behind, say). */
+  readonly rerunTimeoutMs: number;
 }
 
 interface Backend {
@@ -175,10 +177,10 @@ async function killTrials(backend: Backend, options: KillOptions, kills: number,
     out.tried++;
     const doneInKilledRun = [...cacheRecords(project.path('cache-k'))].filter(([, r]) => Date.parse(r.builtAt) >= started).map(([id]) => id);
     const problems = [...cacheProblems(project.path('cache-k'), project.path('work-k')), ...(await repositoryProblems(view))];
-    const rerun = await runCli(project.dir, args(scope, 'k'), backend.env, 40_000);
+    const rerun = await runCli(project.dir, args(scope, 'k'), backend.env, options.rerunTimeoutMs);
     const report = parseJson(rerun.stdout);
     if (rerun.code !== 0 || report === undefined) {
-      problems.push(`rerun after the kill ${rerun.timedOut ? 'hung for 40 s' : `exited ${rerun.code}`}: ${(rerun.stderr.split('\n').find((l) => l.startsWith('error')) ?? rerun.stderr.slice(0, 200)).trim()}`);
+      problems.push(`rerun after the kill ${rerun.timedOut ? `hung for ${options.rerunTimeoutMs / 1000} s` : `exited ${rerun.code}`}: ${(rerun.stderr.split('\n').find((l) => l.startsWith('error')) ?? rerun.stderr.slice(0, 200)).trim()}`);
     } else {
       const redone = (report.ran ?? []).map((r) => r.id).filter((id) => doneInKilledRun.includes(id));
       if (redone.length > 0) problems.push(`work finished before the kill was redone: ${redone.join(', ')}`);
@@ -212,7 +214,7 @@ async function killTrials(backend: Backend, options: KillOptions, kills: number,
   }
 }
 
-export async function killPoints(options: KillOptions): Promise<Row[]> {
+export async function killPoints(options: KillOptions, onRow: (done: Row) => void = () => undefined): Promise<Row[]> {
   const rows: Row[] = [];
   const makers: Array<[string, (p: TempProject) => Promise<Backend>]> = [
     ['kill points: local folder', localBackend],
@@ -235,6 +237,7 @@ export async function killPoints(options: KillOptions): Promise<Row[]> {
       await backend?.stop();
       project.remove();
     }
+    onRow(out);
   }
   return rows;
 }

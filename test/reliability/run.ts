@@ -20,7 +20,7 @@ async function main(): Promise<number> {
     for (const r of done) console.log(`done: ${r.name}: tried ${r.tried}, handled ${r.handled}, lost ${r.lost}`);
   };
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  if (want('kill')) push(...(await killPoints(quick ? { kills: 30, images: 3, width: 1100, height: 700 } : { kills: 90, images: 8, width: 2400, height: 1600 })));
+  if (want('kill')) await killPoints(quick ? { kills: 30, images: 3, width: 1100, height: 700, rerunTimeoutMs: 20_000 } : { kills: 90, images: 8, width: 2400, height: 1600, rerunTimeoutMs: 90_000 }, (done) => push(done));
   if (want('faults')) push(...(await faults()));
   if (want('disk')) push(await fullDisk());
   if (want('twice')) push(await concurrentBuilds(quick ? 6 : 25));
