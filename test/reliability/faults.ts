@@ -71,15 +71,17 @@ async function faultRow(name: string, server: RunningServer, flags: (proxy: stri
 export async function faults(): Promise<Row[]> {
   const rows: Row[] = [];
   const azurite = await startAzurite();
+  const guard = async (name: string, work: () => Promise<Row>): Promise<Row> =>
+    work().catch((error: unknown) => ({ ...row(name), lost: 1, notes: [`${name}: harness error: ${(error as Error).message.split('\n')[0]}`] }));
   try {
     rows.push(
-      await faultRow(
+      await guard('faults: Azurite', () => faultRow(
         'faults: Azurite',
         azurite,
         (_p, scope) => ['--azure-conn-env', 'RELIABILITY_AZURE', '--azure-container', 'faults', '--azure-path-prefix', scope],
         (scope) => ({ kind: 'azure', connEnv: 'RELIABILITY_AZURE', container: 'faults', pathPrefix: scope }),
         (url) => ({ RELIABILITY_AZURE: azureConnectionString(url) }),
-      ),
+      )),
     );
   } finally {
     await azurite.stop();
@@ -87,13 +89,13 @@ export async function faults(): Promise<Row[]> {
   const s3 = await startS3Child(['faults']);
   try {
     rows.push(
-      await faultRow(
+      await guard('faults: s3rver', () => faultRow(
         'faults: s3rver',
         s3,
         (proxy, scope) => ['--s3-bucket', 'faults', '--s3-prefix', scope, '--s3-endpoint', proxy],
         (scope) => ({ kind: 's3', bucket: 'faults', prefix: scope, endpoint: s3.url }),
         () => ({ ...S3_CREDENTIALS, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
-      ),
+      )),
     );
   } finally {
     await s3.stop();

@@ -6,6 +6,7 @@ import { faults } from './faults.js';
 import { hostileCorpus } from './hostile-corpus.js';
 import { killPoints } from './kill-points.js';
 import type { Row } from './harness-kit.js';
+import { S3_CREDENTIALS } from '../helpers/servers.js';
 
 const quick = process.argv.includes('--quick') || process.env.IMGBUILD_RELIABILITY_QUICK === '1';
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -20,6 +21,8 @@ async function main(): Promise<number> {
     for (const r of done) console.log(`done: ${r.name}: tried ${r.tried}, handled ${r.handled}, lost ${r.lost}`);
   };
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // The harness reads s3rver itself (to check manifests); the SDK takes credentials from the environment.
+  Object.assign(process.env, S3_CREDENTIALS);
   if (want('kill')) await killPoints(quick ? { kills: 30, images: 3, width: 1100, height: 700, rerunTimeoutMs: 20_000 } : { kills: 90, images: 8, width: 2400, height: 1600, rerunTimeoutMs: 90_000 }, (done) => push(done));
   if (want('faults')) push(...(await faults()));
   if (want('disk')) push(await fullDisk());
