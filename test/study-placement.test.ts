@@ -59,6 +59,18 @@ test('negative parity: a mirrored image is flipped, and the flipped WCS gives th
   // refpix_y = 412; OffsetY = (412 - 256) × s
   close(p.offsetY, 156 * s, 1e-15, 'OffsetY');
   close(p.rotation, 0, 1e-12, 'Rotation');
+  // The same sky written top-down by hand (row y' = 513 − y, so CRPIX2 412.5 and CD2_2 negated) must place
+  // identically, field by field.
+  const topDown: Wcs = { ctype: ['RA---TAN', 'DEC--TAN'], crval: [40, 20], crpix: [256.5, 412.5], cd: [-s, 0, 0, -s] };
+  const expected = studyPlacement(topDown, 512, 512);
+  const fields = Object.keys(expected) as Array<keyof typeof expected>;
+  assert.ok(fields.length >= 9, `compares every placement field (${fields.join(', ')})`);
+  for (const field of fields) {
+    const [a, b] = [p[field], expected[field]];
+    if (typeof a === 'number' && typeof b === 'number') close(a, b, 1e-12, String(field));
+    else assert.equal(a, b, String(field));
+  }
+  close(p.placeDec, 20 + 156.5 * s, 1e-3, 'the image centre lies 156.5 rows north of CRVAL');
 });
 
 test('rotation: an AVM-style rotation ρ becomes WWT Rotation −ρ', () => {
