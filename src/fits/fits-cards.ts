@@ -6,6 +6,9 @@ export type CardValue = string | number | boolean;
 
 export interface FitsCards {
   readonly values: ReadonlyMap<string, CardValue>;
+  /** Cards whose value is not valid FITS (real files carry some, e.g. DSS's two-number SKEW): only an error
+   *  when the reader needs that keyword. */
+  readonly unreadable: ReadonlyMap<string, string>;
   /** Number of header bytes consumed (a multiple of 2880). */
   readonly byteLength: number;
 }
@@ -45,6 +48,7 @@ function parseValue(text: string): { value: CardValue | undefined; bad: boolean 
 /** Parse header cards from the start of `bytes`; `{ok:'more'}` when no END card yet in the whole blocks given. */
 export function parseCards(bytes: Uint8Array): CardsResult {
   const values = new Map<string, CardValue>();
+  const unreadable = new Map<string, string>();
   let lastStringKey: string | undefined;
   const blocks = Math.floor(bytes.length / BLOCK);
   for (let offset = 0; offset + CARD <= blocks * BLOCK; offset += CARD) {
@@ -54,7 +58,7 @@ export function parseCards(bytes: Uint8Array): CardsResult {
     let key = card.slice(0, 8).trimEnd();
     if (key === 'END') {
       if (offset === 0) return { ok: false, problem: 'the header is empty' };
-      return { ok: true, cards: { values, byteLength: Math.ceil((offset + CARD) / BLOCK) * BLOCK } };
+      return { ok: true, cards: { values, unreadable, byteLength: Math.ceil((offset + CARD) / BLOCK) * BLOCK } };
     }
     if (key === 'CONTINUE') {
       // Long string convention: the previous string ended with '&' and this card's string continues it.
@@ -78,7 +82,10 @@ export function parseCards(bytes: Uint8Array): CardsResult {
     if (valueText === undefined || key === '' || key === 'COMMENT' || key === 'HISTORY') continue;
     if (offset === 0 && !/^[A-Z0-9_-]+$/.test(key)) return { ok: false, problem: `header card 1 has an invalid keyword "${key}"; is this a FITS file?` };
     const { value, bad } = parseValue(valueText);
-    if (bad) return { ok: false, problem: `header card ${cardNo} (${key}) has an unreadable value "${valueText.trim()}"` };
+    if (bad) {
+      unreadable.set(key, `header card ${cardNo} (${key}) has an unreadable value "${valueText.trim()}"`);
+      continue;
+    }
     if (value !== undefined && !values.has(key)) values.set(key, value);
     if (typeof value === 'string') lastStringKey = key;
   }

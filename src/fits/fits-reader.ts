@@ -75,6 +75,9 @@ function layoutOf(name: string, index: number, header: FitsHeader): HduLayout {
   return { hdu: { index, header, kind: isTable ? 'table' : 'image', bitpix, axes }, dataBytes };
 }
 
+/** Keywords the layout of the file depends on: a broken value there is an error, elsewhere it is ignored. */
+const MANDATORY = ['SIMPLE', 'XTENSION', 'BITPIX', 'NAXIS', 'BSCALE', 'BZERO', 'BLANK'];
+
 async function readHeader(source: ByteSource, name: string, index: number): Promise<FitsHeader | undefined> {
   let bytes = Buffer.alloc(0);
   for (;;) {
@@ -85,7 +88,17 @@ async function readHeader(source: ByteSource, name: string, index: number): Prom
     }
     bytes = Buffer.concat([bytes, block]);
     const result = parseCards(bytes);
-    if (result.ok === true) return result.cards.values;
+    if (result.ok === true) {
+      const { values, unreadable } = result.cards;
+      for (const key of MANDATORY) {
+        const problem = unreadable.get(key);
+        if (problem) throw new FitsError(name, index, `${problem}; fix or replace the file`);
+      }
+      for (const [key, problem] of unreadable) {
+        if (/^(NAXIS\d+|ZNAXIS\d*|ZBITPIX|ZTILE\d+|PCOUNT|GCOUNT|THEAP|TFIELDS)$/.test(key)) throw new FitsError(name, index, `${problem}; fix or replace the file`);
+      }
+      return values;
+    }
     if (result.ok === false) throw new FitsError(name, index, `${result.problem}; fix or replace the file`);
     if (bytes.length > 1000 * BLOCK) throw new FitsError(name, index, 'no END card in the first 1000 header blocks; the file is not FITS');
   }
