@@ -150,6 +150,13 @@ async function crashEveryWrite(name: string, open: (scope: string) => Promise<Re
       // A killed process leaves its locks; taking over a dead holder's lock is repository-lock.test.ts's job.
       await repo.delete(`${id}/.imgbuild-lock`);
       await repo.delete('.imgbuild-index-lock');
+      // The user switched back: the next run publishes v1 again. Whatever the killed attempt recorded (paths it
+      // was deleting, say) must not make it skip a file that is no longer there.
+      await publishDataSet(repo, id, 'k1', v1);
+      await assertInvariant(repo, [id], `${name}, v1 again after a kill at ${n}`);
+      const back: string[] = [];
+      for await (const e of repo.list(`${id}/`)) back.push(e.path.slice(id.length + 1));
+      assert.equal(back.sort(), [...v1.map((f) => f.path), MANIFEST_NAME].sort(), `${name}: exactly v1's files after switching back at ${n}`);
       // The next run: publish and reindex repair everything.
       await publishDataSet(repo, id, 'k2', v2);
       await reindex(repo);

@@ -187,8 +187,16 @@ async function publishUnlocked(
     contentType: 'application/json',
     cacheControl: cacheControlOf(MANIFEST_NAME),
   });
-  // Files the new version no longer has (tiles of a larger old image) go only once nothing points at them;
-  // the progress record still names them until they are gone, so an interruption here is repaired next run.
+  // Files the new version no longer has (tiles of a larger old image) go only once nothing points at them.
+  // First the progress record marks them touched (content unknown): a run killed half-way through the deletions
+  // must not read them as present with their old hashes, or a later publish of that old version would skip them.
+  if (stale.length > 0) {
+    for (const p of stale) {
+      known.delete(p);
+      touched.add(p);
+    }
+    await saveProgress();
+  }
   await forEachLimited(stale, concurrency, (p) => repository.delete(`${id}/${p}`));
   await repository.removeEmptyFolders?.(id);
   await repository.delete(`${id}/${PROGRESS_NAME}`);
