@@ -9,6 +9,10 @@ import { assertRepositoryPath, type PutOptions, type Repository, type Repository
 
 let counter = 0;
 
+/** A compare-and-swap guard older than this was left by a killed process (the step it guards takes milliseconds). */
+const GUARD_STALE_MS = 5_000;
+const GUARD_WAIT_MS = 15_000;
+
 export class LocalRepository implements Repository {
   readonly description: string;
 
@@ -163,34 +167,62 @@ export class LocalRepository implements Repository {
    * version, and either put it back (link, never over a newer file) or finish with it. Then `next`, if given,
    * is linked into place, which fails if another writer created the target meanwhile.
    */
+  /**
+   * Compare-and-swap on a file: replace (or delete) `relative` only if its content still has `etag`. The check and
+   * the change are serialised by a guard file beside the target, created exclusively, which every imgbuild
+   * process takes for a conditional change; plain exclusive creates need no guard (they only ever fill an empty
+   * place). The current file is never moved away, not even for a moment, so a racing exclusive create can never
+   * get in while it stands. A guard left by a killed process is broken after GUARD_STALE_MS: the step it guards
+   * takes milliseconds.
+   */
   private async swapIfMatch(relative: string, etag: string, next: Buffer | undefined): Promise<boolean> {
     const target = this.resolve(relative);
-    const aside = this.temporaryFor(target);
+    const guard = `${target}.imgbuild-guard.tmp`;
+    await this.takeGuard(guard);
     try {
-      await fs.promises.rename(target, aside);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
-    try {
-      if (LocalRepository.etagOf(await fs.promises.readFile(aside)) !== etag) {
-        await fs.promises.link(aside, target).catch(() => undefined);
-        return false;
+      let current: Buffer;
+      try {
+        current = await fs.promises.readFile(target);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+        throw error;
       }
-      if (next === undefined) return true;
+      if (LocalRepository.etagOf(current) !== etag) return false;
+      if (next === undefined) {
+        await fs.promises.rm(target, { force: true });
+        return true;
+      }
       const temporary = this.temporaryFor(target);
       await fs.promises.writeFile(temporary, next);
-      try {
-        await fs.promises.link(temporary, target);
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-        throw error;
-      } finally {
-        await fs.promises.rm(temporary, { force: true });
-      }
+      await fs.promises.rename(temporary, target);
+      return true;
     } finally {
-      await fs.promises.rm(aside, { force: true });
+      await fs.promises.rm(guard, { force: true });
+    }
+  }
+
+  private async takeGuard(guard: string): Promise<void> {
+    const deadline = Date.now() + GUARD_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fs.promises.writeFile(guard, String(process.pid), { flag: 'wx' });
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') {
+          await fs.promises.mkdir(path.dirname(guard), { recursive: true });
+          continue;
+        }
+        if (code !== 'EEXIST') throw error;
+      }
+      const stat = await fs.promises.stat(guard).catch(() => undefined);
+      if (stat !== undefined && Date.now() - stat.mtimeMs > GUARD_STALE_MS) {
+        await fs.promises.rm(guard, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`${guard} is held by another imgbuild for longer than ${GUARD_WAIT_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(20, 1 + attempt)));
     }
   }
 
