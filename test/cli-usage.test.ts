@@ -61,4 +61,19 @@ test('a misspelt parameter in pipeline.config.ts names the file, the rule and th
   }
 });
 
+test('a newline in an unplaced image\'s name cannot forge a line: the no-placement warning quotes it too', async () => {
+  const p = new TempProject('imgbuild-usage-');
+  try {
+    const sharp = (await import('sharp')).default;
+    const name = 'x\nerror: publish:m31: repository wiped.png';
+    p.write(`incoming/${name}`, await sharp({ create: { width: 40, height: 30, channels: 3, background: '#808080' } }).png().toBuffer());
+    const run = p.cli(['process', ...PREFIX]);
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stderr, /has no placement/);
+    for (const line of run.stderr.split('\n')) assert.not.match(line, /^error: publish:m31/, `forged line: ${line}`);
+  } finally {
+    p.remove();
+  }
+});
+
 test.run();

@@ -102,7 +102,7 @@ export async function placeImage(image: string, sidecar: string | undefined): Pr
     throw new PlacementError(`cannot place ${shown(image)} on the sky from ${from}: ${(error as Error).message}`);
   }
   if (!wcs) {
-    warnings.push(`${shown(image)} has no placement (no AVM packet, no ${path.parse(image).name}.wcs.fits): tiled, but WWT will not know where it is on the sky`);
+    warnings.push(`${shown(image)} has no placement (no AVM packet, no ${quoteName(`${path.parse(image).name}.wcs.fits`)}): tiled, but WWT will not know where it is on the sky`);
     return { width, height, source, flipRows: false, metadata, warnings };
   }
   // Tiles are always stored top-down with positive parity; a mirrored image is flipped before tiling.
