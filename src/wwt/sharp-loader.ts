@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ImgbuildError } from '../errors.js';
 import type SharpType from 'sharp';
 import { quoteName } from '../quote-name.js';
 
@@ -47,11 +48,32 @@ export function sharpVersions(): Readonly<Record<string, string>> {
 }
 
 /** The one message for an image libvips cannot read. */
-export function readableImageError(file: string, error: unknown): Error {
+/** Whether the filesystem holding `dir` is (nearly) full: libvips' write failures do not always say so. */
+function nearlyFull(dir: string | undefined): boolean {
+  if (dir === undefined) return false;
+  try {
+    const stats = fs.statfsSync(dir);
+    return stats.bavail * stats.bsize < 1024 * 1024;
+  } catch {
+    return false;
+  }
+}
+
+/** `writingTo`: the folder the failed call was writing into, so that a full disk is told as one. */
+export function readableImageError(file: string, error: unknown, writingTo?: string): Error {
   const detail = (error as Error)?.message?.split('\n')[0] ?? String(error);
   if (/exceeds pixel limit/i.test(detail)) {
     return new Error(
       `${quoteName(path.basename(file))} has more pixels than the rule's maxPixels allows (a guard against decompression bombs); if the image is genuine, raise params.tiles.maxPixels and params.thumbnail.maxPixels in pipeline.config.ts`,
+    );
+  }
+  // libvips reports a failed write (a full disk, a quota, a read-only folder) through the same call that read the
+  // image: that is the machine's problem, not the image's, and the user must not be told to replace the image.
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT' || /write error|write failed|No space left|Disk quota exceeded|Read-only file system/i.test(detail) || nearlyFull(writingTo)) {
+    return new ImgbuildError(
+      'environment',
+      `no space left (or no write access) in the work folder while writing the outputs of ${quoteName(path.basename(file))} (${detail}); free space there (or choose another with --work) and run again`,
     );
   }
   return new Error(

@@ -95,8 +95,10 @@ export async function tileStudy(image: string, outDir: string, options: TileOpti
     width = info.width;
     height = info.height;
   } catch (error) {
+    // Judged before the scratch folder is removed: a full disk must still look full.
+    const failure = readableImageError(image, error, path.dirname(scratch));
     fs.rmSync(scratch, { recursive: true, force: true });
-    throw readableImageError(image, error);
+    throw failure;
   } finally {
     if (ticker) clearInterval(ticker);
   }
@@ -141,6 +143,6 @@ export async function makeThumbnail(image: string, out: string, options: Thumbna
       .jpeg({ quality: options.quality })
       .toFile(out);
   } catch (error) {
-    throw readableImageError(image, error);
+    throw readableImageError(image, error, path.dirname(out));
   }
 }

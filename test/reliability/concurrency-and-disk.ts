@@ -59,7 +59,7 @@ export async function fullDisk(): Promise<Row> {
       if (clear && problems.length === 0 && again.code === 0 && redone.length === 0) out.handled++;
       else
         out.notes.push(
-          `full ${where} folder: exit ${full.code}, ${errors.length} error line(s)${errors[0] ? ` ("${errors[0].slice(0, 140)}")` : ''}${clear ? '' : ', not one clear space error'}; ${problems.slice(0, 2).join('; ')}; rerun exit ${again.code}${redone.length ? `, redid ${redone.join(', ')}` : ''}`,
+          `full ${where} folder: exit ${full.code}, ${errors.length} error line(s)${errors[0] ? ` ("${(errors.find((l) => !/space|ENOSPC|full/i.test(l)) ?? errors[0]).slice(0, 240)}")` : ''}${/\n\s+at /.test(full.stderr) ? ', a stack trace' : ''}${clear ? '' : ', not one clear space error'}; ${problems.slice(0, 2).join('; ')}; rerun exit ${again.code}${redone.length ? `, redid ${redone.join(', ')}` : ''}`,
         );
     } finally {
       umount(mounted);

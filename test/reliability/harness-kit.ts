@@ -141,6 +141,9 @@ export async function normalizedRepository(view: RepoView): Promise<Map<string, 
     if (file.endsWith('imgbuild.json')) text = text.replace(/"publishedAt":\s*"[^"]*"/, '"publishedAt":""');
     if (file === 'index.wtml') {
       text = text.replace(/X:LastUpdated="[^"]*"/g, '');
+      // The folder is named after the repository when no folder_name is set, and the clean build's repository
+      // has another name: compare everything but that.
+      text = text.replace(/(<Folder [^>]*?)Name="[^"]*"/, '$1');
       const places = [...text.matchAll(/<Place [\s\S]*?<\/Place>/g)].map((m) => m[0]).sort();
       text = text.replace(/<Place [\s\S]*?<\/Place>/g, '') + places.join('\n');
     }

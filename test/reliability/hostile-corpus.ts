@@ -42,7 +42,7 @@ const CASES: Case[] = [
   { name: 'corrupt image', make: (p) => p.write('incoming/corrupt.jpg', Buffer.from('not a jpeg at all'.repeat(50))), expect: 'file', names: /corrupt\.jpg/, id: 'corrupt' },
   { name: 'truncated image', make: (p) => p.write('incoming/cut.jpg', fs.readFileSync(`${FIXTURES}/eso_eso1723a_320.jpg`).subarray(0, 3000)), expect: 'file', names: /cut\.jpg/, id: 'cut' },
   { name: 'decompression bomb', make: (p) => writeBlankBilevelPng(p.path('incoming/bomb.png'), 60_000, 60_000), expect: 'file', names: /bomb\.png/, id: 'bomb' },
-  { name: 'traversal name', make: (p) => p.copyFixture('eso_eso1723a_320.jpg', 'incoming/..%2F..%2Fescape $(x).jpg'), expect: 'ok', names: /escape/, also: (p) => (fs.readdirSync(p.path('repo')).filter((n) => n !== 'good' && fs.existsSync(p.path(`repo/${n}/imgbuild.json`))).length !== 1 ? 'the renamed image was not published' : fs.existsSync(p.path('escape')) || fs.readdirSync(p.dir).some((n) => /escape/.test(n)) ? 'a file escaped the repository' : undefined) },
+  { name: 'traversal name', make: (p) => p.copyFixture('eso_eso1723a_320.jpg', 'incoming/x%2F..%2F..%2Fescape $(x).jpg'), expect: 'ok', names: /escape/, also: (p) => (fs.readdirSync(p.path('repo')).filter((n) => n !== 'good' && fs.existsSync(p.path(`repo/${n}/imgbuild.json`))).length !== 1 ? 'the renamed image was not published' : fs.existsSync(p.path('escape')) || fs.readdirSync(p.dir).some((n) => /escape/.test(n)) ? 'a file escaped the repository' : undefined) },
   {
     name: 'XML injection in AVM text',
     make: (p) => avmImage(p, 'inject.jpg', (x) => x.replace('The Orion Nebula and cluster from the VLT Survey Telescope', '&lt;/Name&gt;&lt;evil a="1"/&gt;&amp;amp;')),
@@ -72,7 +72,9 @@ const CASES: Case[] = [
       fs.mkdirSync(p.path('incoming'), { recursive: true });
       await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123' } }).withXmp(`<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/">${'<dc:title>'.repeat(160_000)}</rdf:Description></rdf:RDF></x:xmpmeta>`).png().toFile(p.path('incoming/xmp.png'));
     },
-    expect: 'file', names: /xmp\.png/, id: 'xmp',
+    // Parsed in linear time (no hang): the packet holds no AVM, so the image is tiled without placement, with the
+    // usual warning; the harness's 20 s limit per case is what catches a quadratic parser.
+    expect: 'ok', names: /xmp\.png/, id: 'xmp',
   },
   { name: 'config that throws null', make: (p) => p.write('pipeline.config.ts', 'throw null;\nexport default {};\n'), expect: 'config', names: /pipeline\.config\.ts/ },
   { name: 'bad rule parameters (pngCompression 99)', make: (p) => p.write('repo/imgbuild-pipeline-config.yaml', 'params:\n  tiles:\n    pngCompression: 99\n'), expect: 'config', names: /imgbuild-pipeline-config\.yaml.*pngCompression|pngCompression.*imgbuild-pipeline-config\.yaml/ },
