@@ -12,6 +12,7 @@ import { resolveRepository } from '../config/resolve-settings.js';
 import { describeRepositorySpec } from '../config/folders-for-repository.js';
 import { openRepository, type RepositorySpec } from '../repo/repository-spec.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
+import { REPOSITORY_OPTIONS, repositoryOverrides } from './repository-flags.js';
 
 export const INIT_HELP = `imgbuild init [DIR] — start a new imgbuild project in DIR (default: the current folder)
 
@@ -36,14 +37,7 @@ function parse(argv: string[]) {
       args: argv,
       allowPositionals: true,
       options: {
-        local: { type: 'string' },
-        'azure-conn-env': { type: 'string' },
-        'azure-container': { type: 'string' },
-        'azure-path-prefix': { type: 'string' },
-        's3-bucket': { type: 'string' },
-        's3-prefix': { type: 'string' },
-        's3-endpoint': { type: 'string' },
-        's3-region': { type: 'string' },
+        ...REPOSITORY_OPTIONS,
         'publish-url-prefix': { type: 'string' },
         'folder-name': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -152,16 +146,7 @@ export async function runInit(argv: string[], cwd: string, out: { say: (line: st
     throw new UsageError(`--publish-url-prefix ${JSON.stringify(prefix)}: give an http(s) URL such as https://data.example.org/wwt/`);
   }
   const projectDir = path.resolve(cwd, positionals[0] ?? '.');
-  const flags = {
-    local: values.local,
-    azureConnEnv: values['azure-conn-env'],
-    azureContainer: values['azure-container'],
-    azurePathPrefix: values['azure-path-prefix'],
-    s3Bucket: values['s3-bucket'],
-    s3Prefix: values['s3-prefix'],
-    s3Endpoint: values['s3-endpoint'],
-    s3Region: values['s3-region'],
-  };
+  const flags = repositoryOverrides(values);
   const named = Object.values(flags).some((v) => v !== undefined);
   const spec = named ? resolveRepository({}, projectDir, flags, cwd) : undefined;
 

@@ -15,6 +15,7 @@ import { plural } from './plural.js';
 import { jsonReporter, terminalReporter, wantsColor } from './reporters.js';
 import { versionText } from './versions.js';
 import { runInit } from './init.js';
+import { REPOSITORY_OPTIONS, repositoryOverrides } from './repository-flags.js';
 import { scrubSecrets } from './scrub-secrets.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
@@ -26,14 +27,7 @@ function parse(argv: string[]) {
       allowPositionals: true,
       options: {
         config: { type: 'string' },
-        local: { type: 'string' },
-        'azure-conn-env': { type: 'string' },
-        'azure-container': { type: 'string' },
-        'azure-path-prefix': { type: 'string' },
-        's3-bucket': { type: 'string' },
-        's3-prefix': { type: 'string' },
-        's3-endpoint': { type: 'string' },
-        's3-region': { type: 'string' },
+        ...REPOSITORY_OPTIONS,
         incoming: { type: 'string' },
         work: { type: 'string' },
         'publish-url-prefix': { type: 'string' },
@@ -158,14 +152,7 @@ async function run(argv: string[]): Promise<number> {
         incoming: values.incoming,
         work: values.work,
         cache: values.cache,
-        local: values.local,
-        azureConnEnv: values['azure-conn-env'],
-        azureContainer: values['azure-container'],
-        azurePathPrefix: values['azure-path-prefix'],
-        s3Bucket: values['s3-bucket'],
-        s3Prefix: values['s3-prefix'],
-        s3Endpoint: values['s3-endpoint'],
-        s3Region: values['s3-region'],
+        ...repositoryOverrides(values),
         publishUrlPrefix: values['publish-url-prefix'],
         jobs,
       },

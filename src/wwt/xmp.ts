@@ -46,6 +46,20 @@ class NextIndex {
 
 const NAME_CHAR = /[\w.-]/;
 
+type QuoteFinders = Readonly<Record<'"' | "'", NextIndex>>;
+
+/** After an attribute name at `j`: spaces, `=`, spaces and a quoted value; its [start, end), or undefined. */
+function quotedValueAt(text: string, j: number, quotes: QuoteFinders): { start: number; end: number } | undefined {
+  while (/\s/.test(text[j] ?? '')) j++;
+  if (text[j] !== '=') return undefined;
+  j++;
+  while (/\s/.test(text[j] ?? '')) j++;
+  const quote = text[j];
+  if (quote !== '"' && quote !== "'") return undefined;
+  const end = quotes[quote].from(j + 1);
+  return end === -1 ? undefined : { start: j + 1, end };
+}
+
 export function readXmp(text: string): XmpPacket {
   if (text.length > MAX_XMP_CHARS) {
     throw new XmpError(`the XMP packet holds ${text.length} characters, more than the ${MAX_XMP_CHARS} imgbuild reads`);
@@ -58,16 +72,10 @@ export function readXmp(text: string): XmpPacket {
     while (j < text.length && NAME_CHAR.test(text[j]!)) j++;
     const prefix = text.slice(i + 6, j);
     if (!/^[A-Za-z_]/.test(prefix)) continue;
-    while (/\s/.test(text[j] ?? '')) j++;
-    if (text[j] !== '=') continue;
-    j++;
-    while (/\s/.test(text[j] ?? '')) j++;
-    const quote = text[j];
-    if (quote !== '"' && quote !== "'") continue;
-    const end = quotes[quote].from(j + 1);
-    if (end === -1) continue;
-    xmpScanStats.visited += j - i;
-    const uri = text.slice(j + 1, end);
+    const value = quotedValueAt(text, j, quotes);
+    if (value === undefined) continue;
+    xmpScanStats.visited += value.start - 1 - i;
+    const uri = text.slice(value.start, value.end);
     const list = prefixes.get(uri) ?? [];
     if (!list.includes(prefix)) list.push(prefix);
     prefixes.set(uri, list);
@@ -159,16 +167,8 @@ function attribute(text: string, qname: string): string | undefined {
   const quotes = { '"': new NextIndex(text, '"'), "'": new NextIndex(text, "'") };
   for (let i = name.from(0); i !== -1; i = name.from(i + 1)) {
     if (i === 0 || !/\s/.test(text[i - 1]!)) continue;
-    let j = i + qname.length;
-    while (/\s/.test(text[j] ?? '')) j++;
-    if (text[j] !== '=') continue;
-    j++;
-    while (/\s/.test(text[j] ?? '')) j++;
-    const quote = text[j];
-    if (quote !== '"' && quote !== "'") continue;
-    const end = quotes[quote].from(j + 1);
-    if (end === -1) continue;
-    return text.slice(j + 1, end);
+    const value = quotedValueAt(text, i + qname.length, quotes);
+    if (value !== undefined) return text.slice(value.start, value.end);
   }
   return undefined;
 }
