@@ -16,7 +16,7 @@ import { jsonReporter, terminalReporter, wantsColor } from './reporters.js';
 import { versionText } from './versions.js';
 import { runInit } from './init.js';
 import { REPOSITORY_OPTIONS, repositoryOverrides } from './repository-flags.js';
-import { scrubSecrets } from './scrub-secrets.js';
+import { redact } from '../repo/redact.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
 
@@ -230,14 +230,14 @@ class Interrupts {
 export function reportError(error: unknown, json: boolean): number {
   const expected = error instanceof ImgbuildError ? error : environmentErrorOf(error);
   if (expected !== undefined) {
-    const message = scrubSecrets(expected.message);
+    const message = redact(expected.message);
     process.stderr.write(`imgbuild: ${message}\n`);
     if (json) process.stdout.write(JSON.stringify({ error: message, kind: expected.kind }) + '\n');
     return exitStatusOf(expected.kind);
   }
-  const text = scrubSecrets((error as Error)?.stack ?? String(error));
+  const text = redact((error as Error)?.stack ?? String(error));
   process.stderr.write(`imgbuild: ${text}\nThis is a bug in imgbuild: please report it with the lines above and the output of imgbuild --version.\n`);
-  if (json) process.stdout.write(JSON.stringify({ error: scrubSecrets(error instanceof Error ? error.message : String(error)), kind: 'bug' }) + '\n');
+  if (json) process.stdout.write(JSON.stringify({ error: redact(error instanceof Error ? error.message : String(error)), kind: 'bug' }) + '\n');
   return EXIT_BUG;
 }
 
