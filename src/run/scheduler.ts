@@ -212,6 +212,9 @@ async function executeNode(
     if (node.rule.run) await node.rule.run(ctx);
     else await runCommand(node.rule.command!(ctx), ctx);
     const outputs = describeStagedOutputs(staging, node.outputs);
+    // The old record goes first: a kill between the swap and the new record must not leave a record that
+    // describes outputs no longer there (the next run would still notice, but the cache must never claim it).
+    if (deps.state.get(node.id) !== undefined) deps.state.record(node.id, null);
     commitStaging(staging, node.outputs);
     const record = { key, parts, outputs, builtAt: new Date().toISOString() };
     deps.state.record(node.id, record);
