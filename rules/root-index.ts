@@ -13,6 +13,8 @@ export default defineRule({
   description: "rebuild the repository's root index.wtml",
   aggregate: 'publish',
   publishes: true,
+  // It lists the repository: an input removed from incoming leaves its data set published, and the index as it is.
+  unaffectedByRemovedUpstream: true,
   params: (settings) => ({ folderName: settings.folderName, folderThumbnailUrl: settings.folderThumbnailUrl }),
   paramTypes: { folderName: { type: 'string' }, folderThumbnailUrl: { type: 'string' } },
   checkReadsOnlyRepository: true,

@@ -60,6 +60,24 @@ export class FileHasher {
     return digest;
   }
 
+  /**
+   * Forget this process's answers for these files (a long-lived session was told they changed): the next
+   * `hash` stats them again. The memo by (size, mtime, inode) stays; it is what makes re-asking cheap.
+   */
+  invalidate(files: Iterable<string>): void {
+    for (const file of files) this.seen.delete(file);
+  }
+
+  /** Forget every answer of this process: a full replan stats every input again. */
+  invalidateAll(): void {
+    this.seen.clear();
+  }
+
+  /** The memo was written out: `changed` now means changed since then. */
+  markSaved(): void {
+    this.changed = false;
+  }
+
   private hashUncached(file: string): Digest | undefined {
     let stat: fs.Stats | undefined;
     try {

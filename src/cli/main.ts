@@ -9,7 +9,7 @@ import { build } from '../run/build.js';
 import { wwtStudyRules } from '../../rules/index.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
 import type { BuildEvent } from '../run/events.js';
-import { environmentErrorOf } from './environment-error.js';
+import { environmentErrorOf } from '../environment-error.js';
 import { HELP, targetHelp } from './help.js';
 import { plural } from './plural.js';
 import { jsonReporter, terminalReporter, wantsColor } from './reporters.js';

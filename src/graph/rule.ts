@@ -129,6 +129,12 @@ export interface RuleDefinition<P extends Params = Params> {
    * real run stops before any node starts, so a missing setting never surfaces halfway through a build.
    */
   readonly requires?: (settings: Settings) => string | undefined;
+  /**
+   * For an aggregate: its output does not depend on which upstream nodes exist, only on what they did (the root
+   * index lists the repository, where a data set whose input was removed stays published). A long-lived session
+   * then does not rerun it when upstream nodes only went away; it re-keys its record instead.
+   */
+  readonly unaffectedByRemovedUpstream?: boolean;
   /** True for rules that write to the data repository: `imgbuild process` builds everything else. */
   readonly publishes?: boolean;
   /** The work, in-process. */

@@ -32,7 +32,7 @@ export interface BuildSummary {
   readonly dryRun: boolean;
   readonly fresh: number;
   readonly ran: readonly PlannedRun[];
-  readonly failed: ReadonlyArray<PlannedRun & { readonly error: string }>;
+  readonly failed: ReadonlyArray<FailedRun>;
   /** Nodes that did not run because something they need failed, or because the build stopped. */
   readonly blocked: ReadonlyArray<PlannedRun & { readonly cause: string }>;
   /** Nodes that would have run but were told not to (skip.flag, a rejection), with the reason in `why`. */
@@ -44,5 +44,12 @@ export interface BuildSummary {
   /** True when the no-op snapshot (cache/fresh-snapshot.ts) answered, without planning the graph. */
   readonly fromSnapshot?: boolean;
 }
+
+/**
+ * A node that failed. `environment` marks a failure of the machine or the repository (a full disk, a
+ * repository that did not answer), not of the node's inputs: running again later may succeed with the same
+ * inputs, so a watcher retries it with backoff instead of waiting for the inputs to change.
+ */
+export type FailedRun = PlannedRun & { readonly error: string; readonly environment?: boolean };
 
 export type EventSink = (event: BuildEvent) => void;

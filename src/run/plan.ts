@@ -26,6 +26,19 @@ export interface Plan {
 
 export type CheckContextFactory = (planned: { node: BuildNode; key: NodeKey }) => CheckContext;
 
+/**
+ * What a long-lived session (src/run/build-session.ts) knows from its last run, so that a replan after a few
+ * changed files touches only what they reach: a node is taken as it was when it was fresh after the last run,
+ * none of its inputs is among `changed`, and its upstream nodes are the same ones, all taken as they were.
+ * Everything else is planned in full (hashes, output checks, repository checks).
+ */
+export interface PlanReuse {
+  /** Nodes fresh after the last run, by id, as they were planned (reason undefined). */
+  readonly fresh: ReadonlyMap<string, PlannedNode>;
+  /** Paths that changed since (absolute). */
+  readonly changed: ReadonlySet<string>;
+}
+
 /** How many external checks (repository lookups) run at once. */
 const CHECK_CONCURRENCY = 16;
 
@@ -57,13 +70,24 @@ export async function planBuild(
   checkContext: CheckContextFactory,
   display: (file: string) => string,
   forced: ReadonlySet<string> = new Set(),
+  reuse?: PlanReuse,
 ): Promise<Plan> {
   const byId = new Map<string, PlannedNode>();
   const planned: PlannedNode[] = [];
   const ruleMemo = new Map<Rule, RuleKeyParts>();
   const toCheck: number[] = [];
 
+  const reused = new Set<string>();
   for (const node of nodes) {
+    const before = reuse && !forced.has(node.id) ? reusable(node, reuse, reused) : undefined;
+    if (before !== undefined) {
+      // The same node object may be a new one (the graph was re-expanded): keep the entry, with this node.
+      const entry: PlannedNode = before.node === node ? before : { ...before, node };
+      reused.add(node.id);
+      planned.push(entry);
+      byId.set(node.id, entry);
+      continue;
+    }
     // An upstream node outside the selection (`reindex` plans the root index alone) keeps the key it was last
     // built with: the same key `all` computes while it is up to date, so the two targets do not undo each other.
     const upstreamKeys = node.upstream.map((u) => [u.id, byId.get(u.id)?.key ?? state.get(u.id)?.key ?? ''] as const);
@@ -107,6 +131,20 @@ export async function planBuild(
   const woken = wakeReadersOfExternalChanges(planned, byId);
   if (woken.size > 0) await applySkips(planned, byId, checkContext, woken);
   return { nodes: planned, byId };
+}
+
+/** The entry a node had when it was last fresh, if nothing since can have changed it (see PlanReuse). */
+function reusable(node: BuildNode, reuse: PlanReuse, reused: ReadonlySet<string>): PlannedNode | undefined {
+  const before = reuse.fresh.get(node.id);
+  if (before === undefined) return undefined;
+  for (const input of node.inputs) if (reuse.changed.has(input.path)) return undefined;
+  const was = before.node.upstream;
+  if (was.length !== node.upstream.length) return undefined;
+  for (let i = 0; i < was.length; i++) {
+    const id = node.upstream[i]!.id;
+    if (was[i]!.id !== id || !reused.has(id)) return undefined;
+  }
+  return before;
 }
 
 /**

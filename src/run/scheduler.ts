@@ -5,7 +5,9 @@ import type { BuildNode, RejectedFile } from '../graph/build-graph.js';
 import type { BuiltFile, RunContext, UpstreamView } from '../graph/rule.js';
 import type { Repository } from '../repo/repository.js';
 import type { Settings } from '../config/settings.js';
-import type { BuildSummary, EventSink, PlannedRun } from './events.js';
+import type { BuildSummary, EventSink, FailedRun, PlannedRun } from './events.js';
+import { ImgbuildError } from '../errors.js';
+import { environmentErrorOf } from '../environment-error.js';
 import type { Plan, PlannedNode } from './plan.js';
 import { describeReason } from './stale-reason.js';
 import { commitStaging, createStaging, describeStagedOutputs, discardStaging } from './staging.js';
@@ -58,7 +60,7 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values()], skipped, problems: options.problems ?? [] });
 
   const ran: PlannedRun[] = [];
-  const failed: Array<PlannedRun & { error: string }> = [];
+  const failed: FailedRun[] = [];
   const blocked: Array<PlannedRun & { cause: string }> = [];
   const warnings: Array<{ id: string; message: string }> = [];
   const finish = (): BuildSummary => {
@@ -113,14 +115,14 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   const launch = (entry: PlannedNode): void => {
     pending.delete(entry);
     const run = runs.get(entry.node.id)!;
-    const promise = executeNode(entry, run, keys, outcome, options, deps, warnings).then((error) => {
+    const promise = executeNode(entry, run, keys, outcome, options, deps, warnings).then((failure) => {
       running.delete(promise);
-      if (error === undefined) {
+      if (failure === undefined) {
         outcome.set(entry.node.id, 'done');
         ran.push(run);
       } else {
         outcome.set(entry.node.id, 'failed');
-        failed.push({ ...run, error });
+        failed.push({ ...run, error: failure.message, ...(failure.environment ? { environment: true } : {}) });
         if (!options.keepGoing) stopping = true;
       }
     });
@@ -159,7 +161,7 @@ async function executeNode(
   options: ScheduleOptions,
   deps: ScheduleDeps,
   warnings: Array<{ id: string; message: string }>,
-): Promise<string | undefined> {
+): Promise<{ message: string; environment: boolean } | undefined> {
   const started = Date.now();
   const { node } = entry;
   const ref = { id: node.id, rule: node.rule.name, item: node.item };
@@ -229,7 +231,8 @@ async function executeNode(
     log?.add('error', message);
     writeLog(log, 'failed', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     deps.emit({ type: 'node-failed', node: run, error: message, ms: Date.now() - started });
-    return message;
+    const environment = (error instanceof ImgbuildError && error.kind === 'environment') || environmentErrorOf(error) !== undefined;
+    return { message, environment };
   } finally {
     options.cancel?.removeEventListener('abort', onAbort);
   }

@@ -1,7 +1,7 @@
 // OS errors that are the machine's, not imgbuild's: a full disk, a read-only or permission-denied folder, too
 // many open files. Escaping from a build they are an environment error naming the path and what to do, not a
 // stack trace asking for a bug report.
-import { ImgbuildError } from '../errors.js';
+import { ImgbuildError } from './errors.js';
 
 const WHAT_TO_DO: Readonly<Record<string, string>> = {
   ENOSPC: 'the disk is full: free some space and run again',

@@ -1,0 +1,363 @@
+// A long-lived build session: the repository, its configuration, the settings, the build state, the hash memo
+// and the expanded graph, opened once and kept in memory; `runOnce` plans and runs from what changed. The
+// one-shot CLI is one session with one run (build.ts); the watcher (src/watch) keeps one open for as long as
+// it runs, so that a replan after one new file costs what that file reaches, not what the whole graph costs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { acquireCacheLock } from '../cache/cache-lock.js';
+import { BuildState } from '../cache/build-state.js';
+import { FileHasher } from '../cache/file-hasher.js';
+import {
+  bookkeepingStamps,
+  dropFreshSnapshots,
+  nodeStamps,
+  racyStamp,
+  type SnapshotScope,
+  verifyFreshSnapshot,
+  writeFreshSnapshot,
+} from '../cache/fresh-snapshot.js';
+import { describeRepositorySpec, folderSeparation } from '../config/folders-for-repository.js';
+import { resolveJobs, resolveRepository, resolveSettings } from '../config/resolve-settings.js';
+import { readRepositoryConfig, ruleParams } from '../config/repository-config.js';
+import type { Settings } from '../config/settings.js';
+import { ImgbuildError } from '../errors.js';
+import { type BuildGraph, type BuildNode, buildGraph, selectTargets } from '../graph/build-graph.js';
+import { compilePattern, type FilePattern, matchPattern } from '../graph/pattern.js';
+import type { Params, Rule } from '../graph/rule.js';
+import { quoteName } from '../quote-name.js';
+import { RecordingRepository } from '../repo/recording-repository.js';
+import { openRepository } from '../repo/repository-spec.js';
+import type { Repository } from '../repo/repository.js';
+import type { BuildRequest, BuildResult } from './build.js';
+import type { BuildSummary, EventSink } from './events.js';
+import { NodeLogs } from './node-log.js';
+import { type Plan, type PlannedNode, planBuild } from './plan.js';
+import { runPlan } from './scheduler.js';
+import { clearStaging } from './staging.js';
+
+/** One run of a session. Unset fields take the session's request's values. */
+export interface RunRequest {
+  readonly targets?: readonly string[];
+  /**
+   * Files (absolute paths) that changed since the last run: added, rewritten or removed. Only what they reach is
+   * planned again. Undefined: plan everything again (every input is stat'ed; the first run always does).
+   */
+  readonly changed?: readonly string[];
+  /**
+   * Do not rerun a node that failed on its inputs before while they have not changed (a watcher reports a bad
+   * file once, and retries it when it changes). Failures of the machine or repository are always retried.
+   */
+  readonly holdFailures?: boolean;
+  readonly keepGoing?: boolean;
+  readonly signal?: AbortSignal;
+  readonly cancel?: AbortSignal;
+  readonly emit?: EventSink;
+}
+
+/** Why a node that would run does not: it failed before on exactly these inputs (see RunRequest.holdFailures). */
+export const HELD_REASON = 'failed before on these inputs: waiting for them to change';
+
+/** Where each incoming pattern looks: a file in `folder` at `pattern` may become a node. */
+interface Source {
+  readonly folder: string;
+  readonly pattern: FilePattern;
+}
+
+export class BuildSession {
+  private graph: BuildGraph | undefined;
+  /** Input path → how many nodes read it (seed files and sidecars): a changed path that is none may add nodes. */
+  private inputs = new Map<string, number>();
+  /** Nodes fresh after the last run, as planned then: what a replan may take without looking again. */
+  private fresh: Map<string, PlannedNode> | undefined;
+  /** Node → the key it failed with, for failures of its inputs (not of the machine). */
+  private readonly failedKeys = new Map<string, string>();
+  private state: BuildState | undefined;
+  private hasher: FileHasher | undefined;
+  private release: (() => void) | undefined;
+  private runs = 0;
+  private readonly sources: readonly Source[];
+
+  private constructor(
+    private readonly request: BuildRequest,
+    readonly repository: Repository,
+    readonly settings: Settings,
+    readonly rules: readonly Rule[],
+    private readonly paramOverrides: Readonly<Record<string, Params>>,
+    private readonly scope: SnapshotScope | undefined,
+  ) {
+    this.sources = rules.flatMap((rule) =>
+      typeof rule.forEach === 'object' ? [{ folder: sourceFolder(rule.forEach.in, settings), pattern: compilePattern(rule.forEach.files) }] : [],
+    );
+  }
+
+  /** Open the repository, read its configuration and resolve the settings: everything a run needs first. */
+  static async open(request: BuildRequest): Promise<BuildSession> {
+    const overrides = request.overrides ?? {};
+    const cwd = request.cwd ?? process.cwd();
+    const spec = resolveRepository(request.config, request.projectDir, overrides, cwd);
+    const repository = await (request.repository ?? openRepository)(spec);
+    const fromRepository = await readRepositoryConfig(repository);
+    const separation = folderSeparation(request.config, resolveRepository(request.config, request.projectDir, {}, cwd), spec);
+    const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, fromRepository, separation);
+    if (separation) {
+      const shown = (dir: string): string => path.relative(cwd, dir) || dir;
+      request.emit?.({
+        type: 'note',
+        message:
+          `the repository ${describeRepositorySpec(spec)} is not the config's (${describeRepositorySpec(separation.configRepository)}): ` +
+          `using work folder ${shown(settings.work)} and cache folder ${shown(settings.cache)} (--work and --cache choose others)`,
+      });
+    }
+    const rules = request.config.rules ?? request.defaultRules;
+    checkIncoming(rules, settings, request);
+    const paramOverrides = ruleParams(rules, settings, fromRepository, request.config.params);
+    const scope: SnapshotScope | undefined =
+      request.configIdentity === undefined
+        ? undefined
+        : { configIdentity: request.configIdentity, settings, targets: request.targets, rules, paramOverrides };
+    return new BuildSession(request, repository, settings, rules, paramOverrides, scope);
+  }
+
+  /** The folders rules list to find their files (what a watcher follows). */
+  get sourceFolders(): string[] {
+    return [...new Set(this.sources.map((s) => s.folder))];
+  }
+
+  async runOnce(run: RunRequest = {}): Promise<BuildResult> {
+    const { request, settings } = this;
+    const emit = run.emit ?? request.emit ?? (() => undefined);
+    const targets = run.targets ?? request.targets;
+    const dryRun = request.dryRun ?? false;
+    const firstRun = this.runs++ === 0;
+    const changed = firstRun ? undefined : run.changed;
+    // A one-shot no-op is answered from the remembered snapshot without planning (cache/fresh-snapshot.ts).
+    const scope = this.scope && firstRun && sameTargets(targets, request.targets) ? this.scope : undefined;
+    if (scope) {
+      const fresh = verifyFreshSnapshot(settings.cache, scope);
+      if (fresh !== undefined) return { summary: reportNoOp(fresh, dryRun, emit), settings, hashedFiles: 0 };
+    }
+
+    if (this.graph === undefined || changed === undefined || this.changesNodes(changed)) this.expand();
+    const graph = this.graph!;
+    const { nodes, forced } = selectTargets(graph, targets);
+    const problems = missingRequirements(nodes, settings);
+    if (problems.length > 0 && !dryRun) {
+      throw new ImgbuildError('config', problems.length === 1 ? problems[0]! : `${problems.length} configuration errors:\n  ${problems.join('\n  ')}`);
+    }
+    const onlyReindex = targets.length > 0 && targets.every((t) => t === 'reindex');
+
+    if (!dryRun && this.release === undefined) {
+      // The session holds the cache for its lifetime: a second imgbuild on the same cache waits or is told.
+      this.release = acquireCacheLock(settings.cache);
+      clearStaging(settings.work);
+    }
+    const state = (this.state ??= BuildState.load(settings.cache));
+    const hasher = (this.hasher ??= new FileHasher(state.files));
+    if (changed === undefined) hasher.invalidateAll();
+    else hasher.invalidate(changed);
+    const hashedBefore = hasher.hashedFiles;
+    const display = (file: string): string => quoteName(path.relative(settings.projectDir, file) || file);
+    // Checks see a repository that notes what they read, so a no-op that asked it can be remembered.
+    const recorder = scope ? new RecordingRepository(this.repository) : undefined;
+    const checked = recorder ?? this.repository;
+    const reuse = changed !== undefined && this.fresh !== undefined ? { fresh: this.fresh, changed: new Set(changed) } : undefined;
+    let plan = await planBuild(
+      nodes,
+      state,
+      hasher,
+      ({ node, key }) => ({ id: node.id, item: node.item, key, settings, repository: checked }),
+      display,
+      forced,
+      reuse,
+    );
+    if (reuse && !dryRun) plan = this.keepAggregatesOverRemovals(plan, state);
+    if (run.holdFailures) plan = this.holdFailures(plan);
+    // Before anything changes, forget remembered no-ops (their stamps would catch it, but why keep them).
+    if (!dryRun && plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(settings.cache);
+    const keepGoing = run.keepGoing ?? request.keepGoing ?? false;
+    const summary = await runPlan(
+      plan,
+      {
+        jobs: resolveJobs(request.config, request.overrides ?? {}),
+        keepGoing,
+        dryRun,
+        ...(run.signal ?? request.signal ? { signal: (run.signal ?? request.signal)! } : {}),
+        ...(run.cancel ?? request.cancel ? { cancel: (run.cancel ?? request.cancel)! } : {}),
+        problems,
+        // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
+        ...(onlyReindex ? {} : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
+      },
+      { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache) },
+    );
+    // A dry run changes nothing on disk, not even the hash memo: it may run beside a real build.
+    if (!dryRun) {
+      state.save(hasher.changed);
+      hasher.markSaved();
+      clearStaging(settings.work);
+      this.remember(plan, state, summary);
+      if (scope && recorder && forced.size === 0 && !(run.signal ?? request.signal)?.aborted) {
+        rememberIfNoOp(scope, summary, graph, nodes, state, recorder);
+      }
+    }
+    return { summary, settings, hashedFiles: hasher.hashedFiles - hashedBefore };
+  }
+
+  /** Let go of the cache (the repository adapters hold nothing that needs closing). */
+  close(): void {
+    this.release?.();
+    this.release = undefined;
+  }
+
+  private expand(): void {
+    this.graph = buildGraph(this.rules, this.settings, this.paramOverrides);
+    this.inputs = new Map();
+    for (const node of this.graph.nodes) {
+      for (const input of node.inputs) this.inputs.set(input.path, (this.inputs.get(input.path) ?? 0) + 1);
+    }
+  }
+
+  /**
+   * Whether a changed path can add or remove nodes: it is no node's input (a new file, or a rejected one) but
+   * a rule's pattern takes it, or it is a node's input and no longer a file. Rewriting an input changes keys,
+   * not the graph.
+   */
+  private changesNodes(changed: readonly string[]): boolean {
+    for (const file of changed) {
+      const read = this.inputs.has(file);
+      if (read) {
+        if (!isFile(file) && this.graph!.nodes.some((n) => n.file === file)) return true;
+        continue;
+      }
+      for (const { folder, pattern } of this.sources) {
+        const relative = path.relative(folder, file);
+        if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
+        if (matchPattern(pattern, relative.split(path.sep).join('/')) !== undefined) return true;
+      }
+      // A file no pattern takes still changes the unclaimed-files warning; that is said on the next full plan.
+    }
+    return false;
+  }
+
+  /**
+   * An aggregate whose rule says its output does not depend on which upstream nodes exist (the root index reads
+   * the repository, where a removed input's data set stays published) is not rerun when upstream nodes only
+   * went away: its record is re-keyed to the new upstream set instead. Anything else upstream that changed
+   * still reruns it.
+   */
+  private keepAggregatesOverRemovals(plan: Plan, state: BuildState): Plan {
+    let nodes: PlannedNode[] | undefined;
+    const byId = new Map(plan.byId);
+    plan.nodes.forEach((entry, i) => {
+      const { node } = entry;
+      if (!node.aggregate || !node.rule.unaffectedByRemovedUpstream || entry.reason?.kind !== 'upstream-changed' || entry.skipped !== undefined) return;
+      const before = this.fresh?.get(node.id);
+      const record = state.get(node.id);
+      if (before === undefined || record === undefined || record.key !== before.key) return;
+      const was = new Set(before.node.upstream.map((u) => u.id));
+      const onlyRemoved =
+        node.upstream.length < was.size && node.upstream.every((u) => was.has(u.id) && plan.byId.get(u.id)?.reason === undefined && this.fresh?.get(u.id)?.key === plan.byId.get(u.id)?.key);
+      if (!onlyRemoved) return;
+      state.record(node.id, { ...record, key: entry.key, parts: entry.parts });
+      const kept: PlannedNode = { ...entry, reason: undefined };
+      (nodes ??= [...plan.nodes])[i] = kept;
+      byId.set(node.id, kept);
+    });
+    return nodes ? { nodes, byId } : plan;
+  }
+
+  /** Skip the nodes that failed on these very inputs before, and what depends on them (see RunRequest). */
+  private holdFailures(plan: Plan): Plan {
+    if (this.failedKeys.size === 0) return plan;
+    const byId = new Map(plan.byId);
+    const nodes = plan.nodes.map((entry) => {
+      if (entry.reason === undefined || entry.skipped !== undefined) return entry;
+      let skipped: string | undefined;
+      if (this.failedKeys.get(entry.node.id) === entry.key) skipped = HELD_REASON;
+      else if (!entry.node.aggregate) {
+        const up = entry.node.upstream.find((u) => byId.get(u.id)?.skipped !== undefined);
+        if (up) skipped = `${up.id} is skipped`;
+      }
+      if (skipped === undefined) return entry;
+      const held: PlannedNode = { ...entry, skipped };
+      byId.set(entry.node.id, held);
+      return held;
+    });
+    return { nodes, byId };
+  }
+
+  /** After a run: which nodes are fresh now (for the next replan), and which failed on their inputs. */
+  private remember(plan: Plan, state: BuildState, summary: BuildSummary): void {
+    const fresh = new Map<string, PlannedNode>();
+    for (const entry of plan.nodes) {
+      if (state.get(entry.node.id)?.key !== entry.key) continue;
+      fresh.set(entry.node.id, entry.reason === undefined ? entry : { ...entry, reason: undefined });
+    }
+    // Nodes outside this run's selection keep what the last run knew of them.
+    if (this.fresh) for (const [id, entry] of this.fresh) if (!plan.byId.has(id) && state.get(id)?.key === entry.key) fresh.set(id, entry);
+    this.fresh = fresh;
+    for (const ran of summary.ran) this.failedKeys.delete(ran.id);
+    for (const failure of summary.failed) {
+      const key = plan.byId.get(failure.id)?.key;
+      if (failure.environment || key === undefined) this.failedKeys.delete(failure.id);
+      else this.failedKeys.set(failure.id, key);
+    }
+  }
+}
+
+function sameTargets(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
+function isFile(file: string): boolean {
+  return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+function sourceFolder(source: string | undefined, settings: Settings): string {
+  if (source === undefined || source === 'incoming') return settings.incoming;
+  if (source === 'work') return settings.work;
+  return path.resolve(settings.projectDir, source);
+}
+
+/**
+ * An incoming folder the user named (flag or config) that does not exist is a mistake, not an empty build:
+ * it would publish an empty index. The default folder may be absent (a project that only reindexes).
+ */
+function checkIncoming(rules: readonly Rule[], settings: Settings, request: BuildRequest): void {
+  const readsIncoming = rules.some((r) => typeof r.forEach === 'object' && (r.forEach.in === undefined || r.forEach.in === 'incoming'));
+  if (!readsIncoming || fs.existsSync(settings.incoming)) return;
+  const byFlag = request.overrides?.incoming !== undefined;
+  if (!byFlag && request.config.incoming === undefined) return;
+  const setBy = byFlag ? 'the --incoming flag' : `incoming in ${request.configFile ?? 'the pipeline config'}`;
+  throw new ImgbuildError(byFlag ? 'usage' : 'config', `incoming folder ${settings.incoming} does not exist (set by ${setBy}): create it, or name the folder your images are in`);
+}
+
+/** What the selected rules need and the settings lack (`requires`), one message per rule. */
+function missingRequirements(nodes: readonly BuildNode[], settings: Settings): string[] {
+  const problems: string[] = [];
+  const asked = new Set<Rule>();
+  for (const node of nodes) {
+    if (!node.rule.requires || asked.has(node.rule)) continue;
+    asked.add(node.rule);
+    const problem = node.rule.requires(settings);
+    if (problem !== undefined) problems.push(`rule ${node.rule.name}: ${problem}`);
+  }
+  return problems;
+}
+
+/** The events and summary of a build the no-op snapshot answered: the same as a planned no-op's. */
+function reportNoOp(fresh: number, dryRun: boolean, emit: EventSink): BuildSummary {
+  emit({ type: 'plan', dryRun, total: fresh, fresh, run: [], skipped: [] });
+  const summary: BuildSummary = { dryRun, fresh, ran: [], failed: [], blocked: [], skipped: [], warnings: [], ms: 0, fromSnapshot: true };
+  emit({ type: 'finish', summary });
+  return summary;
+}
+
+/** Remember a build that was a no-op resting on files alone (see fresh-snapshot.ts for the conditions). */
+function rememberIfNoOp(scope: SnapshotScope, summary: BuildSummary, graph: BuildGraph, nodes: readonly BuildNode[], state: BuildState, recorder: RecordingRepository): void {
+  if (summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length > 0) return;
+  if (recorder.unstampable !== undefined || nodes.some((n) => n.rule.check && !n.rule.checkReadsOnlyRepository)) return;
+  const files = [...nodeStamps(nodes, state), ...recorder.stamps];
+  if (racyStamp(graph.listedFolders, files) !== undefined) return;
+  const cache = scope.settings.cache;
+  writeFreshSnapshot(cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(cache), ...files]);
+}
