@@ -5,7 +5,10 @@ import { parseArgs } from 'node:util';
 import type { PipelineConfig } from '../config/pipeline-config.js';
 import { loadConfigModule } from '../config/load-config.js';
 import { exitStatusOf, ImgbuildError, UsageError } from '../errors.js';
-import { build } from '../run/build.js';
+import { build, type BuildRequest } from '../run/build.js';
+import { BuildSession } from '../run/build-session.js';
+import { watchIncoming } from '../watch/watch-incoming.js';
+import { watchLine } from './watch-reporter.js';
 import { wwtStudyRules } from '../../rules/index.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
 import type { BuildEvent } from '../run/events.js';
@@ -36,6 +39,8 @@ function parse(argv: string[]) {
         'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         'keep-going': { type: 'boolean' },
+        watch: { type: 'boolean' },
+        poll: { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -130,38 +135,66 @@ async function run(argv: string[]): Promise<number> {
     : { config: {} as PipelineConfig, identity: 'built-in' };
   const projectDir = configFile ? path.dirname(path.resolve(cwd, configFile)) : cwd;
 
+  // `imgbuild watch [targets]` and `imgbuild all --watch` follow the incoming folders until stopped.
+  const watching = positionals[0] === 'watch' || values.watch === true;
+  const targets = positionals[0] === 'watch' ? positionals.slice(1) : positionals;
+  if (watching && values['dry-run']) throw new UsageError('--dry-run plans once; it cannot be combined with watch');
+  if (values.poll && !watching) throw new UsageError('--poll is for imgbuild watch (follow the folders by polling)');
   const reporter = values.json
-    ? jsonReporter((t) => process.stdout.write(t))
-    : terminalReporter(process.stdout, process.stderr, { verbose: values.verbose ?? false, color: wantsColor(process.stdout) });
-  const interrupt = new Interrupts((text) => process.stderr.write(text));
+    ? jsonReporter((t) => process.stdout.write(t), { lines: watching })
+    : terminalReporter(process.stdout, process.stderr, { verbose: values.verbose ?? false, color: wantsColor(process.stdout), watching });
+  const interrupt = new Interrupts((text) => process.stderr.write(text), watching);
   const onEvent = (event: BuildEvent): void => {
     interrupt.track(event);
     reporter.onEvent(event);
   };
+  const request: BuildRequest = {
+    config,
+    ...(identity !== undefined ? { configIdentity: identity } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
+    projectDir,
+    cwd,
+    defaultRules: wwtStudyRules(),
+    targets: targets.length > 0 ? targets : ['all'],
+    overrides: {
+      incoming: values.incoming,
+      work: values.work,
+      cache: values.cache,
+      ...repositoryOverrides(values),
+      publishUrlPrefix: values['publish-url-prefix'],
+      jobs,
+    },
+    dryRun: values['dry-run'] ?? false,
+    keepGoing: values['keep-going'] ?? false,
+    emit: onEvent,
+    signal: interrupt.stop.signal,
+    cancel: interrupt.cancel.signal,
+  };
   interrupt.listen();
   try {
-    const { summary } = await build({
-      config,
-      ...(identity !== undefined ? { configIdentity: identity } : {}),
-      ...(configFile !== undefined ? { configFile } : {}),
-      projectDir,
-      cwd,
-      defaultRules: wwtStudyRules(),
-      targets: positionals.length > 0 ? positionals : ['all'],
-      overrides: {
-        incoming: values.incoming,
-        work: values.work,
-        cache: values.cache,
-        ...repositoryOverrides(values),
-        publishUrlPrefix: values['publish-url-prefix'],
-        jobs,
-      },
-      dryRun: values['dry-run'] ?? false,
-      keepGoing: values['keep-going'] ?? false,
-      emit: onEvent,
-      signal: interrupt.stop.signal,
-      cancel: interrupt.cancel.signal,
-    });
+    if (watching) {
+      const session = await BuildSession.open(request);
+      try {
+        await watchIncoming(session, {
+          signal: interrupt.stop.signal,
+          cancel: interrupt.cancel.signal,
+          emit: onEvent,
+          ...(values.poll ? { poll: true } : {}),
+          onWatch: (event) => {
+            if (values.json) {
+              if (event.type !== 'batch-start') process.stdout.write(JSON.stringify({ watch: event }) + '\n');
+              return;
+            }
+            const line = watchLine(event, cwd);
+            if (line !== undefined) process.stderr.write(`imgbuild: ${line}\n`);
+          },
+        });
+      } finally {
+        session.close();
+      }
+      return interrupt.status ?? 0;
+    }
+    const { summary } = await build(request);
     if (interrupt.status !== undefined) return interrupt.status;
     if ((summary.problems ?? []).length > 0) return exitStatusOf('config');
     return summary.failed.length > 0 || summary.blocked.length > 0 ? 1 : 0;
@@ -182,7 +215,11 @@ class Interrupts {
   private readonly onInt = (): void => this.interrupt(EXIT_INTERRUPTED);
   private readonly onTerm = (): void => this.interrupt(EXIT_TERMINATED);
 
-  constructor(private readonly say: (text: string) => void) {}
+  /** `watching`: a watcher waits for running nodes even on SIGTERM (a service stop), and says "stopping…" first. */
+  constructor(
+    private readonly say: (text: string) => void,
+    private readonly watching = false,
+  ) {}
 
   track(event: BuildEvent): void {
     if (event.type === 'node-start') this.running++;
@@ -201,6 +238,11 @@ class Interrupts {
 
   private interrupt(status: number): void {
     this.status ??= status;
+    if (this.watching && !this.stop.signal.aborted) {
+      this.say(`\nimgbuild: stopping… waiting for ${plural(this.running, 'running job')} (${status === EXIT_TERMINATED ? 'SIGTERM' : 'Ctrl-C'} again to cancel them)\n`);
+      this.stop.abort();
+      return;
+    }
     if (status === EXIT_TERMINATED && !this.cancel.signal.aborted) {
       // A service manager stopping us is no person at a keyboard: cancel at once, and say why.
       this.say(`imgbuild: terminated (SIGTERM): cancelling ${plural(this.running, 'running job')}\n`);

@@ -2,6 +2,7 @@
 import type { BuildEvent, BuildSummary, PlannedRun } from '../run/events.js';
 import { assertNever } from '../run/stale-reason.js';
 import { plural } from './plural.js';
+import { HELD_REASON } from '../run/build-session.js';
 
 export interface Reporter {
   readonly onEvent: (event: BuildEvent) => void;
@@ -27,14 +28,15 @@ export function jsonReport(summary: BuildSummary): object {
   };
 }
 
-export function jsonReporter(write: (text: string) => void): Reporter {
+/** `lines`: each object on one line (a watcher writes one per batch: JSON Lines). */
+export function jsonReporter(write: (text: string) => void, options: { readonly lines?: boolean } = {}): Reporter {
   let planned: readonly PlannedRun[] = [];
   return {
     onEvent: (event) => {
       if (event.type === 'plan') planned = event.run;
       if (event.type !== 'finish') return;
       const summary = event.summary.dryRun ? { ...event.summary, ran: planned } : event.summary;
-      write(JSON.stringify(jsonReport(summary), null, 2) + '\n');
+      write((options.lines ? JSON.stringify(jsonReport(summary)) : JSON.stringify(jsonReport(summary), null, 2)) + '\n');
     },
   };
 }
@@ -50,6 +52,8 @@ export interface TerminalOptions {
   readonly verbose: boolean;
   /** Colour codes (a TTY without NO_COLOR). Cursor movement for the live block needs only a TTY. */
   readonly color: boolean;
+  /** A watcher's batches: no summary per build (the watcher prints one line per batch), held nodes not repeated. */
+  readonly watching?: boolean;
 }
 
 /** Whether a stream should get colour: a terminal, and the user did not set NO_COLOR (https://no-color.org). */
@@ -127,7 +131,10 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           if (event.dryRun) {
             for (const r of event.run) out.write(`would run ${r.id}: ${r.why}\n`);
           }
-          for (const r of event.skipped) if (r.why.indexOf(' is skipped') < 0 || verbose) out.write(`skip ${r.id}: ${r.why}\n`);
+          for (const r of event.skipped) {
+            if (options.watching && r.why === HELD_REASON) continue;
+            if (r.why.indexOf(' is skipped') < 0 || verbose) out.write(`skip ${r.id}: ${r.why}\n`);
+          }
           for (const problem of event.problems ?? []) err.write(`${paintErr('31', 'error:')} ${problem}\n`);
           if (live && total > 0 && !event.dryRun) {
             // Elapsed times move even when nothing else happens.
@@ -170,6 +177,7 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           break;
         case 'finish': {
           stopDrawing();
+          if (options.watching) break;
           const s = event.summary;
           const how = verbose && s.fromSnapshot ? ' (no file changed since the last no-op)' : '';
           if (s.dryRun) {

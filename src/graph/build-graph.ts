@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { UsageError } from '../errors.js';
 import { quoteName } from '../quote-name.js';
 import { ItemIdError, reservedIdReason, sanitizeItemId } from './item-id.js';
+import { isInProgressName } from './in-progress-name.js';
 import { compilePattern, type FolderStamp, globPattern, matchPattern } from './pattern.js';
 import { type NodeIdentity, type Params, type Rule, RuleError } from './rule.js';
 
@@ -242,7 +243,7 @@ function unclaimedFiles(rules: readonly Rule[], nodes: readonly BuildNode[], rej
   }
   const unclaimed: string[] = [];
   for (const entry of entries) {
-    if (!entry.isFile() || entry.name.startsWith('.') || /\.(part|tmp)$/i.test(entry.name)) continue;
+    if (!entry.isFile() || isInProgressName(entry.name)) continue;
     const file = path.join(settings.incoming, entry.name);
     if (claimed.has(file) || patterns.some((p) => matchPattern(p, entry.name))) continue;
     unclaimed.push(shownPath(file, settings));

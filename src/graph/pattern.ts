@@ -5,6 +5,7 @@ import { ImgbuildError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { unusableReason } from './input-file.js';
+import { isInProgressName } from './in-progress-name.js';
 
 export interface FilePattern {
   readonly source: string;
@@ -74,7 +75,7 @@ export function matchPattern(pattern: FilePattern, relative: string): PatternMat
 
 /**
  * Every regular file under `root` that matches, sorted by path. A missing root matches nothing. Hidden
- * files and in-progress downloads (`.part`, `.tmp`) are never matched: a file still being written must not
+ * files and in-progress downloads (`.part`, `.tmp`, `.crdownload`) are never matched: a file still being written must not
  * be picked up half-way. Each folder read is stamped into `listed` (stat first, then read, so an entry
  * added in between makes the stamp look old, never current).
  */
@@ -97,7 +98,7 @@ export function globPattern(root: string, pattern: FilePattern, listed?: FolderS
     for (const entry of entries) {
       const name = entry.name.toString('utf8');
       const validName = Buffer.from(name, 'utf8').equals(entry.name);
-      if (name.startsWith('.') || /\.(part|tmp)$/i.test(name)) continue;
+      if (isInProgressName(name)) continue;
       const relative = prefix + name;
       if (depth > 0) {
         if (entry.isDirectory() && validName) walk(path.join(dir, name), `${relative}/`, depth - 1);

@@ -46,6 +46,7 @@ export interface RunRequest {
   /**
    * Do not rerun a node that failed on its inputs before while they have not changed (a watcher reports a bad
    * file once, and retries it when it changes). Failures of the machine or repository are always retried.
+   * Files that cannot become nodes and files no rule takes are likewise told once, not in every run.
    */
   readonly holdFailures?: boolean;
   readonly keepGoing?: boolean;
@@ -71,6 +72,8 @@ export class BuildSession {
   private fresh: Map<string, PlannedNode> | undefined;
   /** Node → the key it failed with, for failures of its inputs (not of the machine). */
   private readonly failedKeys = new Map<string, string>();
+  /** Rejected and unclaimed files already told (with holdFailures), so that each is told once. */
+  private readonly told = new Set<string>();
   private state: BuildState | undefined;
   private hasher: FileHasher | undefined;
   private release: (() => void) | undefined;
@@ -121,6 +124,16 @@ export class BuildSession {
   /** The folders rules list to find their files (what a watcher follows). */
   get sourceFolders(): string[] {
     return [...new Set(this.sources.map((s) => s.folder))];
+  }
+
+  /** How many levels of subfolders the rules' patterns reach into. */
+  get sourceDepth(): number {
+    return Math.max(0, ...this.sources.map((s) => s.pattern.depth));
+  }
+
+  /** Those of `files` that nodes of the current graph read. */
+  inputsAmong(files: readonly string[]): string[] {
+    return files.filter((file) => this.inputs.has(file));
   }
 
   async runOnce(run: RunRequest = {}): Promise<BuildResult> {
@@ -185,7 +198,7 @@ export class BuildSession {
         ...(run.cancel ?? request.cancel ? { cancel: (run.cancel ?? request.cancel)! } : {}),
         problems,
         // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
-        ...(onlyReindex ? {} : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
+        ...(onlyReindex ? {} : run.holdFailures ? this.untold(graph) : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
       },
       { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache) },
     );
@@ -263,6 +276,16 @@ export class BuildSession {
       byId.set(node.id, kept);
     });
     return nodes ? { nodes, byId } : plan;
+  }
+
+  /** Rejected and unclaimed files not told before (a file told before and since changed is told again). */
+  private untold(graph: BuildGraph): { rejected: BuildGraph['rejected']; unclaimed: BuildGraph['unclaimed'] } {
+    const now = new Set([...graph.rejected.map((r) => r.message), ...graph.unclaimed.map((u) => `unclaimed ${u}`)]);
+    for (const message of this.told) if (!now.has(message)) this.told.delete(message);
+    const rejected = graph.rejected.filter((r) => !this.told.has(r.message));
+    const unclaimed = graph.unclaimed.filter((u) => !this.told.has(`unclaimed ${u}`));
+    for (const message of now) this.told.add(message);
+    return { rejected, unclaimed };
   }
 
   /** Skip the nodes that failed on these very inputs before, and what depends on them (see RunRequest). */
