@@ -39,6 +39,22 @@ export class FolderWatcher {
 
   /** Start following; resolves once the initial listing is done (events after that are changes). */
   async start(): Promise<void> {
+    for (;;) {
+      const watcher = this.create();
+      // The limit may be hit before the watcher is ready (the first folders' watches): then 'ready' may never
+      // come from this watcher, and the polling one takes its place.
+      const outcome = await new Promise<'ready' | 'replaced'>((resolve) => {
+        watcher.once('ready', () => resolve('ready'));
+        this.onReplaced = () => resolve('replaced');
+      });
+      this.onReplaced = undefined;
+      if (outcome === 'ready' || this.closed) return;
+    }
+  }
+
+  private onReplaced: (() => void) | undefined;
+
+  private create(): FSWatcher {
     const watcher = watch([...this.folders], {
       ignoreInitial: true,
       depth: this.depth,
@@ -55,20 +71,24 @@ export class FolderWatcher {
     // A folder that appears or goes away may carry files the events do not list one by one.
     watcher.on('addDir', () => this.handlers.lost('a folder appeared'));
     watcher.on('unlinkDir', () => this.handlers.lost('a folder went away'));
-    watcher.on('error', (error: unknown) => void this.onError(error));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    watcher.on('error', (error: unknown) => void this.onError(watcher, error));
+    return watcher;
   }
 
-  private async onError(error: unknown): Promise<void> {
-    if (this.closed) return;
+  private async onError(watcher: FSWatcher, error: unknown): Promise<void> {
+    if (this.closed || watcher !== this.watcher) return;
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code !== undefined && LIMIT_CODES.has(code) && !this.polling) {
       this.polling = true;
       this.handlers.fallback(`the system gave no more file watches (${code})`, RAISE_WATCH_LIMIT);
-      const old = this.watcher;
       this.watcher = undefined;
-      await old?.close();
+      await watcher.close();
       if (this.closed) return;
+      if (this.onReplaced) {
+        // start() is still waiting for the first watcher: it makes the polling one.
+        this.onReplaced();
+        return;
+      }
       await this.start();
       this.handlers.lost('switched to polling');
       return;

@@ -1,0 +1,117 @@
+// `imgbuild watch` as a user runs it: the real CLI in a child process, the built-in WWT pipeline, a local folder
+// repository. Ctrl-C in the middle of a batch and SIGTERM stop cleanly (exit 130/143, nothing partial
+// published); with no inotify watches to be had (a user namespace with the limit at 0) it polls and says how
+// to raise the limit.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeCoordinatePng } from './helpers/images.js';
+import { REPO_ROOT } from './helpers/project.js';
+import { withProject } from './helpers/rig.js';
+
+const BIN = path.join(REPO_ROOT, 'bin', 'imgbuild.js');
+
+interface Watching {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+function startWatch(dir: string, args: string[], wrap: string[] = []): Watching {
+  const argv = [...wrap, process.execPath, BIN, 'watch', '--local', 'repo', '--publish-url-prefix', 'https://data.example.org/wwt/', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+  const watching: Watching = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
+  };
+  child.stdout!.on('data', (chunk: Buffer) => (watching.stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (watching.stderr += chunk.toString()));
+  // Bounded: whatever happens in the test, the child does not outlive it by more than this.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  void watching.exited.then(() => clearTimeout(timer));
+  return watching;
+}
+
+async function until(condition: () => boolean, ms: number, what: string, w: Watching): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\nstdout:\n${w.stdout}\nstderr:\n${w.stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Every data set in the repository is complete: a manifest, no progress record, every listed file present. */
+function assertRepositoryComplete(repo: string): string[] {
+  const ids = fs.readdirSync(repo, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  for (const id of ids) {
+    assert.not.ok(fs.existsSync(path.join(repo, id, 'imgbuild.partial.json')), `${id}: no progress record left`);
+    const manifest = JSON.parse(fs.readFileSync(path.join(repo, id, 'imgbuild.json'), 'utf8')) as { files: Record<string, unknown> | Array<{ path: string }> };
+    const listed = Array.isArray(manifest.files) ? manifest.files.map((f) => f.path) : Object.keys(manifest.files);
+    for (const file of listed) assert.ok(fs.existsSync(path.join(repo, id, file)), `${id}/${file} is there`);
+  }
+  return ids;
+}
+
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} in the middle of a batch: "stopping…", running nodes finish, exit ${status}, nothing partial; a restart finishes the rest`, async () => {
+    await withProject('imgbuild-watch-cli-', async (project) => {
+      fs.mkdirSync(project.path('incoming'));
+      const w = startWatch(project.dir, ['-j', '1']);
+      try {
+        await until(() => w.stderr.includes('first pass'), 60_000, 'the first pass', w);
+        for (let i = 0; i < 6; i++) await writeCoordinatePng(project.path('incoming', `img${i}.png`), 1500, 1000);
+        await until(() => /^run {2}tiles:/m.test(w.stdout), 60_000, 'a tiling to start', w);
+        w.child.kill(signal);
+        const code = await w.exited;
+        assert.is(code, status);
+        assert.match(w.stderr, /stopping… waiting for 1 running job/);
+      } finally {
+        w.child.kill('SIGKILL');
+      }
+      const staging = project.path('work', '.staging');
+      assert.ok(!fs.existsSync(staging) || fs.readdirSync(staging).length === 0, 'no staging left');
+      const published = fs.existsSync(project.path('repo')) ? assertRepositoryComplete(project.path('repo')) : [];
+      assert.ok(published.length < 6, `stopped before everything was published (${published.length})`);
+      // A restarted watcher builds the rest, and redoes nothing that was done.
+      const again = startWatch(project.dir, []);
+      try {
+        await until(() => again.stderr.includes('first pass'), 120_000, 'the restart', again);
+        again.child.kill('SIGINT');
+        assert.is(await again.exited, 130);
+      } finally {
+        again.child.kill('SIGKILL');
+      }
+      for (const id of published) assert.not.match(again.stdout, new RegExp(`^run {2}tiles:${id}\\b`, 'm'), `${id} not tiled again`);
+      assert.equal(assertRepositoryComplete(project.path('repo')).sort(), ['img0', 'img1', 'img2', 'img3', 'img4', 'img5']);
+    });
+  });
+}
+
+const canLimitWatches = spawnSync('unshare', ['-U', '-r', '--', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches'], { encoding: 'utf8' }).status === 0;
+
+test('with no inotify watches to be had, the watcher polls, says how to raise the limit, and still builds what arrives', async () => {
+  // A user namespace has its own inotify limit (Linux ≥ 5.11): 0 there makes every watch fail with ENOSPC.
+  assert.ok(canLimitWatches, 'unshare -U -r must work here (util-linux, user namespaces) for this test');
+  await withProject('imgbuild-watch-enospc-', async (project) => {
+    fs.mkdirSync(project.path('incoming'));
+    const w = startWatch(project.dir, [], ['unshare', '-U', '-r', '--', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches && exec "$@"', 'sh']);
+    try {
+      await until(() => w.stderr.includes('first pass'), 60_000, 'the first pass', w);
+      assert.match(w.stderr, /no more file watches \(ENOSPC\): following the folders by polling instead/);
+      assert.match(w.stderr, /sysctl fs\.inotify\.max_user_watches=/);
+      await writeCoordinatePng(project.path('incoming', 'late.png'), 300, 200);
+      await until(() => fs.existsSync(project.path('repo', 'late', 'imgbuild.json')), 60_000, 'the new image published', w);
+      w.child.kill('SIGINT');
+      assert.is(await w.exited, 130);
+    } finally {
+      w.child.kill('SIGKILL');
+    }
+  });
+});
+
+test.run();
