@@ -6,6 +6,7 @@ export const HELP = `imgbuild — build WorldWide Telescope data sets from image
 
 Usage: imgbuild [target…] [options]
        imgbuild init [DIR] [--local DIR | --azure-… | --s3-…] [--publish-url-prefix URL]   (a new project)
+       imgbuild watch [target…] [options]      (follow the incoming folder; same as all --watch)
 
 Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
 a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.
@@ -33,6 +34,8 @@ Options:
   --dry-run                   say what would run and why; change nothing
   --json                      print one JSON object (the plan with --dry-run, the outcome otherwise)
   --keep-going                after a failure, still build everything that does not depend on it
+  --watch                     keep running: build what arrives in the incoming folder, in batches
+  --poll                      with watch: follow the folders by polling instead of inotify
   -v, --verbose               print every node's log lines
   -h, --help                  this text
   --version                   imgbuild's, Node's, sharp's and libvips' versions
@@ -56,6 +59,12 @@ const STAGES: Readonly<Record<string, string>> = {
   all: 'build every rule, publish, and rewrite the root index (the default target)',
   process: 'build everything into the work folder and upload nothing, so a human can review work/<id>/\n(reject one with a file work/<id>/rejected; `imgbuild publish` then leaves it out)',
   publish: "upload what was built and not rejected: each data set's files, then <id>/imgbuild.json last;\nbuilds first whatever is missing",
+  watch:
+    'follow the incoming folder and build, publish and reindex what arrives, until Ctrl-C/SIGTERM:\n' +
+    'a file is taken once it stops changing (*.part, *.tmp, *.crdownload and dot-files wait until renamed);\n' +
+    'files arriving together are one batch and one reindex; a bad file is told once and retried when it\n' +
+    'changes; an unreachable repository is retried with backoff; one line per batch. Ctrl-C (or SIGTERM)\n' +
+    'lets running jobs finish (press again to cancel them); a restarted watcher redoes nothing done.',
   reindex: "rebuild the repository's root index.wtml from what the repository holds (any machine can do it),\nwhatever is built locally",
 };
 
@@ -70,7 +79,7 @@ export function targetHelp(target: string, rules: readonly Rule[]): string | und
     if (stage === undefined || target === 'publish') lines.push(`rule ${rule.name}: ${rule.description ?? '(no description)'}`);
     const over =
       typeof rule.forEach === 'object'
-        ? `one node per file ${rule.forEach.files} in ${rule.forEach.in ?? 'incoming'}`
+        ? `one node per ${rule.forEach.group ? 'group of files' : 'file'} ${[rule.forEach.files].flat().join(' or ')} in ${rule.forEach.in ?? 'incoming'}`
         : typeof rule.forEach === 'string'
           ? `one node per node of ${rule.forEach}`
           : rule.aggregate !== undefined

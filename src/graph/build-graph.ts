@@ -7,7 +7,7 @@ import { quoteName } from '../quote-name.js';
 import { ItemIdError, reservedIdReason, sanitizeItemId } from './item-id.js';
 import { isInProgressName } from './in-progress-name.js';
 import { compilePattern, type FolderStamp, globPattern, matchPattern } from './pattern.js';
-import { type NodeIdentity, type Params, type Rule, RuleError } from './rule.js';
+import { type FileSource, type NodeIdentity, type Params, type Rule, RuleError, sourcePatterns } from './rule.js';
 
 export interface NodeInput {
   readonly name: string;
@@ -29,8 +29,10 @@ export interface BuildNode {
   readonly rule: Rule;
   readonly item: string;
   readonly wildcards: Readonly<Record<string, string>>;
-  /** The file the node was made from (inherited along forEach chains). */
+  /** The file the node was made from (inherited along forEach chains); a group's first member. */
   readonly file: string | undefined;
+  /** A group's members (FileSource.group), inherited along forEach chains. */
+  readonly files?: readonly string[];
   readonly inputs: readonly NodeInput[];
   readonly outputs: readonly NodeOutput[];
   readonly upstream: readonly BuildNode[];
@@ -137,6 +139,7 @@ interface Seed {
   shown?: string;
   wildcards: Record<string, string>;
   file?: string;
+  files?: readonly string[];
   upstream: BuildNode[];
 }
 
@@ -172,7 +175,13 @@ export function buildGraph(
         throw new RuleError(`${clash} and ${seed.shown ?? id} both become item ${JSON.stringify(seed.item)} of rule ${rule.name}; rename one of them`);
       }
       items.set(id, seed.shown ?? id);
-      const identity: NodeIdentity = seed.file ? { item: seed.item, wildcards: seed.wildcards, settings, file: seed.file } : { item: seed.item, wildcards: seed.wildcards, settings };
+      const identity: NodeIdentity = {
+        item: seed.item,
+        wildcards: seed.wildcards,
+        settings,
+        ...(seed.file ? { file: seed.file } : {}),
+        ...(seed.files ? { files: seed.files } : {}),
+      };
       const upstream = after.length > 0 ? [...seed.upstream] : seed.upstream;
       for (const [name, partners] of after) {
         const partner = partners?.get(seed.item);
@@ -202,6 +211,7 @@ export function buildGraph(
         item: seed.item,
         wildcards: seed.wildcards,
         file: seed.file,
+        ...(seed.files ? { files: seed.files } : {}),
         inputs,
         outputs,
         upstream,
@@ -230,8 +240,8 @@ function shownPath(file: string, settings: Settings): string {
 function unclaimedFiles(rules: readonly Rule[], nodes: readonly BuildNode[], rejected: readonly RejectedFile[], settings: Settings): string[] {
   const patterns = rules
     .map((r) => r.forEach)
-    .filter((f): f is { files: string; in?: string } => typeof f === 'object' && (f.in === undefined || f.in === 'incoming'))
-    .map((f) => compilePattern(f.files));
+    .filter((f): f is FileSource => typeof f === 'object' && (f.in === undefined || f.in === 'incoming'))
+    .flatMap((f) => sourcePatterns(f).map(compilePattern));
   if (patterns.length === 0) return [];
   const claimed = new Set<string>(rejected.map((r) => r.file));
   for (const node of nodes) for (const input of node.inputs) claimed.add(input.path);
@@ -258,20 +268,35 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   }
   if (source === undefined) return [{ item: '', wildcards: {}, upstream: [] }];
   if (typeof source === 'string') {
-    return (byRule.get(source) ?? []).map((n) => ({ item: n.item, wildcards: n.wildcards, upstream: [n], ...(n.file ? { file: n.file } : {}) }));
+    return (byRule.get(source) ?? []).map((n) => ({ item: n.item, wildcards: n.wildcards, upstream: [n], ...(n.file ? { file: n.file } : {}), ...(n.files ? { files: n.files } : {}) }));
   }
   const folder = sourceFolder(source.in, settings);
-  const pattern = compilePattern(source.files);
   const seeds: Seed[] = [];
   const reject = (file: string, name: string, why: string): void => {
     const shown = shownPath(file, settings);
     rejected.push({ id: `${rule.name}:${quoteName(name)}`, rule: rule.name, file, message: `${shown} ${why}` });
   };
-  for (const match of globPattern(folder, pattern, listed)) {
+  const taken = new Set<string>();
+  const groups = new Map<string, Seed>();
+  for (const pattern of sourcePatterns(source).map(compilePattern)) for (const match of globPattern(folder, pattern, listed)) {
+    if (taken.has(match.relative)) continue;
+    taken.add(match.relative);
     const file = resolveUnder(folder, match.relative);
-    const raw = match.wildcards['id'] ?? Object.values(match.wildcards).join('-');
-    if (match.problem !== undefined) {
-      reject(file, raw, match.problem);
+    const grouped = source.group && match.problem === undefined ? source.group(match) : undefined;
+    const raw = grouped && 'id' in grouped ? grouped.id : (match.wildcards['id'] ?? Object.values(match.wildcards).join('-'));
+    const problem = match.problem ?? (grouped && 'problem' in grouped ? grouped.problem : undefined);
+    if (problem !== undefined) {
+      reject(file, raw === '' ? match.relative : raw, problem);
+      continue;
+    }
+    if (grouped && 'id' in grouped) {
+      // Members join their group's seed; ids are checked once per group, below.
+      const known = groups.get(grouped.id);
+      if (known) (known.files as string[]).push(file);
+      else {
+        const seed: Seed = { item: grouped.id, wildcards: { ...(grouped.wildcards ?? {}) }, file, files: [file], shown: shownPath(file, settings), upstream: [] };
+        groups.set(grouped.id, seed);
+      }
       continue;
     }
     let item: string;
@@ -289,6 +314,23 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
     }
     if (match.wildcards['id'] !== undefined && item !== raw) match.wildcards['id'] = item;
     seeds.push({ item, wildcards: match.wildcards, file, shown: shownPath(file, settings), upstream: [] });
+  }
+  for (const seed of groups.values()) {
+    const files = [...seed.files!].sort();
+    let item: string;
+    try {
+      item = sanitizeItemId(seed.item);
+    } catch (error) {
+      if (!(error instanceof ItemIdError)) throw error;
+      for (const file of files) reject(file, seed.item, `${error.message}; rename it`);
+      continue;
+    }
+    const reserved = reservedIdReason(item);
+    if (reserved !== undefined) {
+      for (const file of files) reject(file, item, `would become the id ${JSON.stringify(item)}, but ${reserved}; rename the file`);
+      continue;
+    }
+    seeds.push({ ...seed, item, file: files[0]!, files, shown: shownPath(files[0]!, settings) });
   }
   // Files whose ids collide are all reported in this one build, each as its own error; none of them is
   // built (which one would win is not ours to guess), everything else is.

@@ -9,10 +9,34 @@ import { paramProblem, type ParamTypes } from './param-types.js';
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json };
 export type Params = { readonly [key: string]: Json };
 
-/** Files in a folder: `in` is `'incoming'` (the default), `'work'`, or a folder relative to the project. */
+/** One matched file, as a `group` function sees it. */
+export interface FileMatch {
+  /** Path relative to the source folder, forward slashes. */
+  readonly relative: string;
+  readonly wildcards: Readonly<Record<string, string>>;
+}
+
+/** Which group a matched file belongs to (`id` becomes the node's item), or why it cannot be an input. */
+export type FileGroup = { readonly id: string; readonly wildcards?: Readonly<Record<string, string>> } | { readonly problem: string };
+
+/**
+ * Files in a folder: `in` is `'incoming'` (the default), `'work'`, or a folder relative to the project.
+ * `files` is a pattern, or several (a file matching any of them is taken once, by the first that matches).
+ */
 export interface FileSource {
-  readonly files: string;
+  readonly files: string | readonly string[];
   readonly in?: string;
+  /**
+   * Several files make one node: the files an observatory writes for one exposure (its header, FITS and
+   * JPEGs). Called for every matched file; the node's `files` are its group's members, sorted. A `problem`
+   * rejects that file alone (its own error, told once), never the group.
+   */
+  readonly group?: (match: FileMatch) => FileGroup;
+}
+
+/** A source's patterns as a list. */
+export function sourcePatterns(source: FileSource): readonly string[] {
+  return typeof source.files === 'string' ? [source.files] : source.files;
 }
 
 /** What a node is made from, as the input and output templates see it. */
@@ -20,8 +44,10 @@ export interface NodeIdentity {
   /** `{id}` of the node's files (sanitised), or its other wildcards joined; '' for aggregate/single nodes. */
   readonly item: string;
   readonly wildcards: Readonly<Record<string, string>>;
-  /** The matched file, absolute, for nodes made from files. */
+  /** The matched file, absolute, for nodes made from files (a group's first member). */
   readonly file?: string;
+  /** A group's members, absolute and sorted (see FileSource.group); undefined for other nodes. */
+  readonly files?: readonly string[];
   readonly settings: Settings;
 }
 

@@ -23,7 +23,7 @@ import type { Settings } from '../config/settings.js';
 import { ImgbuildError } from '../errors.js';
 import { type BuildGraph, type BuildNode, buildGraph, selectTargets } from '../graph/build-graph.js';
 import { compilePattern, type FilePattern, matchPattern } from '../graph/pattern.js';
-import type { Params, Rule } from '../graph/rule.js';
+import { type FileSource, type Params, type Rule, sourcePatterns } from '../graph/rule.js';
 import { quoteName } from '../quote-name.js';
 import { RecordingRepository } from '../repo/recording-repository.js';
 import { openRepository } from '../repo/repository-spec.js';
@@ -89,7 +89,7 @@ export class BuildSession {
     private readonly scope: SnapshotScope | undefined,
   ) {
     this.sources = rules.flatMap((rule) =>
-      typeof rule.forEach === 'object' ? [{ folder: sourceFolder(rule.forEach.in, settings), pattern: compilePattern(rule.forEach.files) }] : [],
+      typeof rule.forEach === 'object' ? sourcePatterns(rule.forEach).map((files) => ({ folder: sourceFolder((rule.forEach as FileSource).in, settings), pattern: compilePattern(files) })) : [],
     );
   }
 
@@ -238,7 +238,7 @@ export class BuildSession {
     for (const file of changed) {
       const read = this.inputs.has(file);
       if (read) {
-        if (!isFile(file) && this.graph!.nodes.some((n) => n.file === file)) return true;
+        if (!isFile(file) && this.graph!.nodes.some((n) => n.file === file || n.files?.includes(file))) return true;
         continue;
       }
       for (const { folder, pattern } of this.sources) {
