@@ -10,6 +10,8 @@ import * as assert from 'uvu/assert';
 import { writeCoordinatePng } from './helpers/images.js';
 import { REPO_ROOT } from './helpers/project.js';
 import { withProject } from './helpers/rig.js';
+import { startS3Child } from './helpers/s3-child.js';
+import { S3_CREDENTIALS, startFaultProxy } from './helpers/servers.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'imgbuild.js');
 
@@ -20,9 +22,10 @@ interface Watching {
   readonly exited: Promise<number | null>;
 }
 
-function startWatch(dir: string, args: string[], wrap: string[] = []): Watching {
-  const argv = [...wrap, process.execPath, BIN, 'watch', '--local', 'repo', '--publish-url-prefix', 'https://data.example.org/wwt/', ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+function startWatch(dir: string, args: string[], wrap: string[] = [], env: Record<string, string> = {}): Watching {
+  const repository = args.some((a) => a.startsWith('--s3-')) ? [] : ['--local', 'repo'];
+  const argv = [...wrap, process.execPath, BIN, 'watch', ...repository, '--publish-url-prefix', 'https://data.example.org/wwt/', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: dir, env: { ...process.env, NO_COLOR: '1', ...env } });
   const watching: Watching = {
     child,
     stdout: '',
@@ -112,6 +115,36 @@ test('with no inotify watches to be had, the watcher polls, says how to raise th
       w.child.kill('SIGKILL');
     }
   });
+});
+
+test('an S3 repository that stops answering is retried with backoff, and what arrived meanwhile is published when it is back', async () => {
+  const s3 = await startS3Child(['wwt']);
+  const proxy = await startFaultProxy(s3.url);
+  try {
+    await withProject('imgbuild-watch-s3-', async (project) => {
+      fs.mkdirSync(project.path('incoming'));
+      const w = startWatch(project.dir, ['--s3-bucket', 'wwt', '--s3-endpoint', proxy.url], [], S3_CREDENTIALS);
+      try {
+        await until(() => w.stderr.includes('first pass'), 60_000, 'the first pass', w);
+        proxy.policy = () => 'fail-503';
+        await writeCoordinatePng(project.path('incoming', 'during.png'), 300, 200);
+        await until(() => (w.stderr.match(/trying again in/g) ?? []).length >= 2, 90_000, 'two retries', w);
+        const delays = [...w.stderr.matchAll(/trying again in ([\d.]+) (ms|s)/g)].map((m) => Number(m[1]) * (m[2] === 's' ? 1000 : 1));
+        assert.ok(delays[1]! > delays[0]!, `the wait grows: ${delays.join(', ')}`);
+        assert.not.match(w.stderr, /S3RVER/, 'no credential in the output');
+        proxy.policy = () => 'pass';
+        await until(() => /retry: \d+ ran, 0 failed/.test(w.stderr), 90_000, 'a retry that succeeds', w);
+        assert.ok(proxy.requests.some((r) => r.method === 'PUT' && r.url.includes('/during/imgbuild.json')), 'the data set was published');
+        w.child.kill('SIGINT');
+        assert.is(await w.exited, 130);
+      } finally {
+        w.child.kill('SIGKILL');
+      }
+    });
+  } finally {
+    await proxy.stop();
+    await s3.stop();
+  }
 });
 
 test.run();
