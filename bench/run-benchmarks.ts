@@ -182,7 +182,7 @@ if (which === undefined || which === 'tiling') await tilingBenchmark();
 if (which === 'tiling-16k') await tilingBenchmark(16384);
 if (which === undefined || which === 'noop') noOpBenchmark();
 if (which === undefined || which === 'publish') await publishBenchmark(OUT);
-if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN);
+if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN, process.argv[3]);
 if (which === undefined || which === 'toast') {
   const yardstick = path.join(OUT, 'tiling', 'incoming', 'big.png');
   await makeBigPng(yardstick, 8192);

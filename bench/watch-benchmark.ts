@@ -3,7 +3,7 @@
 //   2. latency from a small image renamed into incoming to its data set listed in the root index (median of 20),
 //      next to that image's own processing time (the sum of its nodes' times)
 //   3. a 1,000-image burst under the watcher ÷ the same images built by one `imgbuild all`
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -88,12 +88,15 @@ async function smallImage(file: string, seed: number, side = 48): Promise<void> 
 
 interface LiveWatcher {
   readonly events: WatchEvent[];
+  /** performance.now() of each batch start. */
+  readonly startedAt: number[];
   readonly nodeMs: Map<string, number>;
   stop(): Promise<void>;
 }
 
 async function startWatcher(dir: string): Promise<LiveWatcher> {
   const events: WatchEvent[] = [];
+  const startedAt: number[] = [];
   const nodeMs = new Map<string, number>();
   const controller = new AbortController();
   const session = await BuildSession.open({
@@ -106,10 +109,14 @@ async function startWatcher(dir: string): Promise<LiveWatcher> {
   const emit = (event: BuildEvent): void => {
     if (event.type === 'node-done') nodeMs.set(event.node.id, event.ms);
   };
-  const running = watchIncoming(session, { signal: controller.signal, emit, onWatch: (e) => events.push(e) }).finally(() => session.close());
+  const running = watchIncoming(session, { signal: controller.signal, emit, onWatch: (e) => {
+      if (e.type === 'batch-start') startedAt.push(performance.now());
+      events.push(e);
+    } }).finally(() => session.close());
   while (!events.some((e) => e.type === 'batch-done')) await new Promise((resolve) => setTimeout(resolve, 10));
   return {
     events,
+    startedAt,
     nodeMs,
     stop: async () => {
       controller.abort();
@@ -162,41 +169,63 @@ async function burstBenchmark(out: string, bin: string): Promise<void> {
     fs.mkdirSync(source, { recursive: true });
     for (let i = 0; i < count; i++) await smallImage(path.join(source, `b${i}.png`), i + 7, 32);
   }
-  // Peer: the same files built by one `imgbuild all` from a fresh project.
-  const oneShot = path.join(out, 'watch-burst-all');
-  fs.rmSync(oneShot, { recursive: true, force: true });
-  fs.cpSync(source, path.join(oneShot, 'incoming'), { recursive: true });
-  const peer = wallMs([process.execPath, bin, 'all', '--local', 'repo', '--publish-url-prefix', 'https://data.example.org/wwt/'], oneShot);
-
-  const dir = path.join(out, 'watch-burst');
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(path.join(dir, 'incoming'), { recursive: true });
-  const watcher = await startWatcher(dir);
-  let wall = 0;
+  const peers: number[] = [];
+  const ours: number[] = [];
+  const waits: number[] = [];
   let batches = 0;
-  try {
-    const before = watcher.events.filter((e) => e.type === 'batch-done').length;
-    const start = performance.now();
-    for (let i = 0; i < count; i++) fs.copyFileSync(path.join(source, `b${i}.png`), path.join(dir, 'incoming', `b${i}.png`));
-    const deadline = Date.now() + 600_000;
-    const done = (): number => watcher.events.filter((e) => e.type === 'batch-done').slice(before).reduce((n, e) => n + (e.type === 'batch-done' ? e.files : 0), 0);
-    while (done() < count) {
-      if (Date.now() > deadline) throw new Error('the burst did not finish');
-      await new Promise((resolve) => setTimeout(resolve, 20));
+  // Alternate the two, twice, so that a machine busy with something else weighs on both alike.
+  for (let round = 0; round < 2; round++) {
+    // Peer: the same files built by one `imgbuild all` from a fresh project.
+    const oneShot = path.join(out, 'watch-burst-all');
+    fs.rmSync(oneShot, { recursive: true, force: true });
+    fs.cpSync(source, path.join(oneShot, 'incoming'), { recursive: true });
+    peers.push(wallMs([process.execPath, bin, 'all', '--local', 'repo', '--publish-url-prefix', 'https://data.example.org/wwt/'], oneShot));
+
+    const dir = path.join(out, 'watch-burst');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(path.join(dir, 'incoming'), { recursive: true });
+    // The watcher as users run it: its own process, its lines on stderr.
+    const child = spawn(process.execPath, [bin, 'watch', '--local', 'repo', '--publish-url-prefix', 'https://data.example.org/wwt/'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    const startedAt: number[] = [];
+    child.stderr.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      stderr += text;
+      if (text.includes('batch of')) startedAt.push(performance.now());
+    });
+    try {
+      const deadline = Date.now() + 600_000;
+      const wait = async (condition: () => boolean, what: string): Promise<void> => {
+        while (!condition()) {
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${what} did not happen:\n${stderr.slice(-2000)}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      await wait(() => stderr.includes('first pass'), 'the first pass');
+      const start = performance.now();
+      const copy = spawn('sh', ['-c', `cp "${source}"/*.png "${path.join(dir, 'incoming')}/"`], { stdio: 'ignore' });
+      await new Promise((resolve) => copy.on('close', resolve));
+      const done = (): number => [...stderr.matchAll(/batch of (\d+) files?/g)].reduce((n, m) => n + Number(m[1]), 0);
+      await wait(() => done() >= count, 'the burst');
+      ours.push(performance.now() - start);
+      batches = Math.max(batches, [...stderr.matchAll(/batch of/g)].length);
+      const firstBatch = /batch of \d+ files?: .*\(([\d.]+) (s|ms)\)/.exec(stderr);
+      const batchMs = firstBatch ? Number(firstBatch[1]) * (firstBatch[2] === 's' ? 1000 : 1) : 0;
+      waits.push(performance.now() - start - batchMs);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.on('close', resolve));
     }
-    wall = performance.now() - start;
-    batches = watcher.events.filter((e) => e.type === 'batch-done').length - before;
-  } finally {
-    await watcher.stop();
   }
-  console.log(`\nWatch: a burst of ${count} 32×32 images (each: place, tiles, thumbnail, wtml, publish)`);
-  console.log(`  imgbuild all (one shot, fresh project)   ${(peer / 1000).toFixed(2)} s`);
-  console.log(`  imgbuild watch, drop to last batch done  ${(wall / 1000).toFixed(2)} s   (${batches} batch${batches === 1 ? '' : 'es'})`);
-  console.log(`  ratio watch / all                        ${(wall / peer).toFixed(2)}   (goal ≤ 1.1)`);
+  const best = (values: number[]): number => Math.min(...values);
+  console.log(`\nWatch: a burst of ${count} 32×32 images (each: place, tiles, thumbnail, wtml, publish); best of 2, alternated`);
+  console.log(`  imgbuild all (one shot, fresh project)   ${(best(peers) / 1000).toFixed(2)} s   (${peers.map((p) => (p / 1000).toFixed(1)).join(', ')})`);
+  console.log(`  imgbuild watch, drop to last batch done  ${(best(ours) / 1000).toFixed(2)} s   (${ours.map((p) => (p / 1000).toFixed(1)).join(', ')}; at most ${batches} batch${batches === 1 ? '' : 'es'}; waiting before the batch: ${(best(waits) / 1000).toFixed(2)} s)`);
+  console.log(`  ratio watch / all                        ${(best(ours) / best(peers)).toFixed(2)}   (goal ≤ 1.1)`);
 }
 
-export async function watchBenchmark(out: string, bin: string): Promise<void> {
-  await replanBenchmark(out);
-  await latencyBenchmark(out);
-  await burstBenchmark(out, bin);
+export async function watchBenchmark(out: string, bin: string, only?: string): Promise<void> {
+  if (only === undefined || only === 'replan') await replanBenchmark(out);
+  if (only === undefined || only === 'latency') await latencyBenchmark(out);
+  if (only === undefined || only === 'burst') await burstBenchmark(out, bin);
 }
