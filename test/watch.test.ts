@@ -182,6 +182,8 @@ test('a file no rule takes is told once, not in every batch', async () => {
     await rig.start();
     fs.writeFileSync(rig.file('notes.doc'), 'not an input');
     await rig.batchesAfter(1);
+    const toldNow = (): number => rig.buildEvents.filter((e) => e.type === 'node-log' && e.level === 'warn' && e.message.includes('notes.doc')).length;
+    assert.is(toldNow(), 1, 'told in the batch it arrived in');
     fs.writeFileSync(rig.file('a.txt'), 'a');
     await rig.batchesAfter(2);
     const told = rig.buildEvents.filter((e) => e.type === 'node-log' && e.level === 'warn' && e.message.includes('notes.doc'));
