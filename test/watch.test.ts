@@ -176,4 +176,22 @@ test('stopping in the middle of a batch lets running nodes finish and leaves no 
   }
 });
 
+test('a file no rule takes is told once, not in every batch', async () => {
+  const rig = new WatchRig();
+  try {
+    await rig.start();
+    fs.writeFileSync(rig.file('notes.doc'), 'not an input');
+    await rig.batchesAfter(1);
+    const toldNow = (): number => rig.buildEvents.filter((e) => e.type === 'node-log' && e.level === 'warn' && e.message.includes('notes.doc')).length;
+    assert.is(toldNow(), 1, 'told in the batch it arrived in');
+    fs.writeFileSync(rig.file('a.txt'), 'a');
+    await rig.batchesAfter(2);
+    const told = rig.buildEvents.filter((e) => e.type === 'node-log' && e.level === 'warn' && e.message.includes('notes.doc'));
+    assert.is(told.length, 1, 'told once');
+    assert.match((told[0] as { message: string }).message, 'no rule takes');
+  } finally {
+    await rig.remove();
+  }
+});
+
 test.run();

@@ -273,7 +273,8 @@ export class BuildSession {
         if (relative.startsWith('..') || path.isAbsolute(relative)) continue;
         if (matchPattern(pattern, relative.split(path.sep).join('/')) !== undefined) return true;
       }
-      // A file no pattern takes still changes the unclaimed-files warning; that is said on the next full plan.
+      // A new file at the top of the incoming folder that no pattern takes is told about (once) as unclaimed.
+      if (path.dirname(file) === this.settings.incoming && isFile(file)) return true;
     }
     return false;
   }
