@@ -9,6 +9,7 @@ import { exposureId, placementOf, repositoryPath } from '../../src/archive/archi
 import { describeExposure, type ExposureFileName } from '../../src/archive/describe-exposure.js';
 import { parseArchiveName } from '../../src/archive/archive-name.js';
 import { defineRule } from '../../src/graph/rule.js';
+import { sharpVersions } from '../../src/wwt/sharp-loader.js';
 import type { ImageClass } from '../../src/archive/expiry-policy.js';
 
 /** Where archive ingest looks, relative to the incoming folder (see archive-layout.ts). */
@@ -48,6 +49,8 @@ export default defineRule({
       };
     },
   },
+  // The derived thumbnail's bytes are sharp's and libvips'.
+  tools: sharpVersions,
   inputs: (n) => Object.fromEntries((n.files ?? []).map((file) => [path.relative(n.settings.incoming, file).split(path.sep).join('/'), file])),
   outputs: (n) => ({ out: `archive/${n.item}/` }),
   run: async (ctx) => {

@@ -32,7 +32,7 @@ export type ArchiveNameResult =
 const EXAMPLE = 'sro-kb001ms-20220629-00010442-EX10.jpg';
 
 function fail(code: ArchiveNameProblem, why: string): ArchiveNameResult {
-  return { ok: false, reason: { code, message: `${why}: archive names are {site}-{instrument}-{YYYYMMDD}-{8-digit counter}-{type}{reduction}.{ext}, such as ${EXAMPLE}; rename it` } };
+  return { ok: false, reason: { code, message: `is not named as archive files are (${why}): name it {site}-{instrument}-{YYYYMMDD}-{8-digit counter}-{type}{reduction}.{ext}, such as ${EXAMPLE}` } };
 }
 
 function isCalendarDate(yyyymmdd: string): boolean {

@@ -10,6 +10,8 @@ export const IMAGE_CLASSES: readonly ImageClass[] = ['data', 'info-images', 'all
 export type Lifetime = number | undefined;
 
 export interface ExpiryPolicy {
+  /** How often a watcher expires what is due on its own (ms). */
+  readonly checkEveryMs: number;
   readonly byClass: Readonly<Record<ImageClass, Lifetime>>;
   /** Site → class → lifetime, overriding `byClass` for that site. */
   readonly bySite: Readonly<Record<string, Partial<Record<ImageClass, Lifetime>>>>;
@@ -23,7 +25,7 @@ export interface ExpiryConfig {
   readonly sites?: Readonly<Record<string, { readonly data?: string; readonly 'info-images'?: string; readonly allsky?: string }>>;
 }
 
-export const DEFAULT_EXPIRY: ExpiryPolicy = { byClass: { data: undefined, 'info-images': 48 * 3600_000, allsky: undefined }, bySite: {} };
+export const DEFAULT_EXPIRY: ExpiryPolicy = { checkEveryMs: 5 * 60_000, byClass: { data: undefined, 'info-images': 48 * 3600_000, allsky: undefined }, bySite: {} };
 
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
 
@@ -37,8 +39,10 @@ export function parseLifetime(text: unknown, where: string): Lifetime {
   return Number(match[1]) * UNIT_MS[match[2]!]!;
 }
 
-export function expiryPolicy(config: ExpiryConfig | undefined, file: string): ExpiryPolicy {
-  if (config === undefined) return DEFAULT_EXPIRY;
+export function expiryPolicy(config: ExpiryConfig | undefined, file: string, every?: string): ExpiryPolicy {
+  const checkEveryMs = every === undefined ? DEFAULT_EXPIRY.checkEveryMs : parseLifetime(every, `${file}: archive.expireEvery`);
+  if (checkEveryMs === undefined) throw new ConfigError(`${file}: archive.expireEvery is 'never': give how often a watcher expires what is due, such as '5m'`);
+  if (config === undefined) return { ...DEFAULT_EXPIRY, checkEveryMs };
   if (typeof config !== 'object' || config === null) throw new ConfigError(`${file}: archive.expire must be an object such as { 'info-images': '48h' }`);
   const byClass = { ...DEFAULT_EXPIRY.byClass };
   for (const key of Object.keys(config)) {
@@ -55,7 +59,7 @@ export function expiryPolicy(config: ExpiryConfig | undefined, file: string): Ex
     }
     bySite[site] = perSite;
   }
-  return { byClass, bySite };
+  return { checkEveryMs, byClass, bySite };
 }
 
 /** The lifetime of a site's files of a class. */

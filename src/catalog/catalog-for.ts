@@ -12,14 +12,13 @@ function keyOf(location: CatalogLocation): string {
 
 export function catalogFor(location: CatalogLocation): Promise<Catalog> {
   const key = keyOf(location);
-  let catalog = open.get(key);
-  if (catalog === undefined) {
-    catalog = openCatalog(location);
-    // A failed open (a server that is down) is not remembered: the next node tries again.
-    catalog.catch(() => open.delete(key));
-    open.set(key, catalog);
-  }
-  return catalog;
+  const known = open.get(key);
+  if (known !== undefined) return known;
+  const opening = openCatalog(location);
+  // A failed open (a server that is down) is not remembered: the next node tries again.
+  opening.catch(() => open.delete(key));
+  open.set(key, opening);
+  return opening;
 }
 
 /** Close every catalog this process opened (the CLI calls it before exiting). */

@@ -218,7 +218,7 @@ async function run(argv: string[]): Promise<number> {
           periodic: session.rules.some((r) => r.name === 'archive-publish')
             ? [
                 {
-                  everyMs: 5 * 60_000,
+                  everyMs: session.settings.expiry.checkEveryMs,
                   run: async () => {
                     const expired = await expireNow(session, new Date(), false);
                     if (expired.length > 0) process.stderr.write(`imgbuild: expired ${expired.map((e) => e.id).join(', ')}\n`);

@@ -29,7 +29,7 @@ export interface PipelineConfig {
   /** Per-rule parameter overrides: `{ tiles: { pngCompression: 9 } }`. */
   readonly params?: Readonly<Record<string, Params>>;
   /** Archive ingest (archiveRules()): how long each image class lives, per class and per site. */
-  readonly archive?: { readonly expire?: ExpiryConfig };
+  readonly archive?: { readonly expire?: ExpiryConfig; readonly expireEvery?: string };
   /**
    * The metadata catalog: an SQLite file (default `<cache>/catalog.sqlite`), or PostgreSQL through the NAME of an
    * environment variable holding its postgres:// URL (never the URL itself: it holds a password).
@@ -105,8 +105,8 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
     }
   }
   const archive = record['archive'] as Record<string, unknown> | undefined;
-  if (archive !== undefined && (typeof archive !== 'object' || archive === null || Object.keys(archive).some((k) => k !== 'expire'))) {
-    throw new ConfigError(`${file}: archive must be { expire: { 'info-images': '48h', data: 'never', sites: { … } } }`);
+  if (archive !== undefined && (typeof archive !== 'object' || archive === null || Object.keys(archive).some((k) => k !== 'expire' && k !== 'expireEvery'))) {
+    throw new ConfigError(`${file}: archive must be { expire: { 'info-images': '48h', data: 'never', sites: { … } }, expireEvery: '5m' }`);
   }
   if (record['params'] !== undefined) paramsSources.set(record['params'] as object, file);
   return record as PipelineConfig;

@@ -100,7 +100,7 @@ export function resolveSettings(
     incoming: folder(flags.incoming, config.incoming, DEFAULTS.incoming),
     work: own(flags.work, config.work, DEFAULTS.work),
     cache,
-    expiry: expiryPolicy(config.archive?.expire, 'the pipeline config'),
+    expiry: expiryPolicy(config.archive?.expire, 'the pipeline config', config.archive?.expireEvery),
     catalog:
       urlEnv !== undefined
         ? { kind: 'postgres', urlEnv }
