@@ -72,10 +72,19 @@ export async function openPostgresCatalog(url: string, shownAs: string): Promise
     throw new ImgbuildError('environment', `the PostgreSQL catalog (${shownAs}) cannot be used: ${redact((error as Error).message)}: check that the server runs and the URL in ${shownAs} (host, port, database, user, password)`);
   }
   const columns = CATALOG_COLUMNS.join(', ');
-  const placeholders = CATALOG_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
-  const upsertSql =
-    `INSERT INTO images (${columns}, sort_date) VALUES (${placeholders}, $${CATALOG_COLUMNS.indexOf('capture_date') + 1}) ` +
-    `ON CONFLICT (base_filename) DO UPDATE SET ${CATALOG_COLUMNS.filter((c) => c !== 'base_filename').map((c) => `${c} = excluded.${c}`).join(', ')}, sort_date = excluded.sort_date`;
+  const dateIndex = CATALOG_COLUMNS.indexOf('capture_date');
+  // Many rows per statement: one round trip per 200 rows, not per row (19 parameters each, far below the limit).
+  const ROWS_PER_STATEMENT = 200;
+  const upsertSql = (count: number): string => {
+    const tuples = Array.from({ length: count }, (_, r) => {
+      const base = r * CATALOG_COLUMNS.length;
+      return `(${CATALOG_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')}, $${base + dateIndex + 1})`;
+    });
+    return (
+      `INSERT INTO images (${columns}, sort_date) VALUES ${tuples.join(', ')} ` +
+      `ON CONFLICT (base_filename) DO UPDATE SET ${CATALOG_COLUMNS.filter((c) => c !== 'base_filename').map((c) => `${c} = excluded.${c}`).join(', ')}, sort_date = excluded.sort_date`
+    );
+  };
   const failed = (what: string, error: unknown): ImgbuildError =>
     new ImgbuildError('environment', `the PostgreSQL catalog (${shownAs}) failed to ${what}: ${redact((error as Error).message)}`);
   const transaction = async (work: () => Promise<void>, what: string): Promise<void> => {
@@ -92,7 +101,12 @@ export async function openPostgresCatalog(url: string, shownAs: string): Promise
     description: `the PostgreSQL catalog (${shownAs})`,
     upsert: (rows) =>
       transaction(async () => {
-        for (const row of rows) await client.query(upsertSql, CATALOG_COLUMNS.map((c) => row[c] ?? null));
+        // The same base filename twice in one statement is an error in PostgreSQL: the last one wins, as in SQLite.
+        const unique = [...new Map(rows.map((row) => [row.base_filename, row])).values()];
+        for (let at = 0; at < unique.length; at += ROWS_PER_STATEMENT) {
+          const chunk = unique.slice(at, at + ROWS_PER_STATEMENT);
+          await client.query(upsertSql(chunk.length), chunk.flatMap((row) => CATALOG_COLUMNS.map((c) => row[c] ?? null)));
+        }
       }, 'store rows'),
     remove: async (bases) => {
       if (bases.length === 0) return 0;
