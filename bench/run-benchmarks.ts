@@ -3,7 +3,8 @@
 //   2. A no-op build over 10,000 built inputs (a trivial copy rule): imgbuild ÷ ninja on the same graph.
 //   3. Publishing 5,000 tiles to Azurite and s3rver: files per second, and the cost of a no-op republish.
 //   4. Watch mode: in-session replan ÷ ninja's no-op, arrival-to-index latency, a 1,000-image burst ÷ `all`.
-// `npm run bench -- tiling|noop|publish|watch|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
+//   5. The archive catalog: 10,000 exposures ingested, and a box query, in SQLite and PostgreSQL.
+// `npm run bench -- tiling|noop|publish|watch|catalog|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
 // Needs Debian's libvips-tools, ninja-build and time (GNU time, for peak RSS):
 //   apt-get install -y libvips-tools ninja-build time
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import sharp from 'sharp';
 import { publishBenchmark } from './publish-benchmark.js';
 import { toastBenchmark } from './toast-benchmark.js';
 import { watchBenchmark } from './watch-benchmark.js';
+import { catalogBenchmark } from './catalog-benchmark.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'bench', '.out');
@@ -183,6 +185,7 @@ if (which === 'tiling-16k') await tilingBenchmark(16384);
 if (which === undefined || which === 'noop') noOpBenchmark();
 if (which === undefined || which === 'publish') await publishBenchmark(OUT);
 if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN, process.argv[3]);
+if (which === undefined || which === 'catalog') await catalogBenchmark(OUT);
 if (which === undefined || which === 'toast') {
   const yardstick = path.join(OUT, 'tiling', 'incoming', 'big.png');
   await makeBigPng(yardstick, 8192);

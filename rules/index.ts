@@ -7,10 +7,22 @@ import rootIndex from './root-index.js';
 import thumbnail from './thumbnail.js';
 import tiles from './tiles.js';
 import wtml from './wtml.js';
+import exposure from './archive/exposure.js';
+import archivePublish from './archive/archive-publish.js';
+import catalog from './archive/catalog.js';
 
-export { place, tiles, thumbnail, wtml, publish, rootIndex };
+export { place, tiles, thumbnail, wtml, publish, rootIndex, exposure, archivePublish, catalog };
+export { ARCHIVE_PATTERNS } from './archive/exposure.js';
 export { IMAGE_FILES } from './place.js';
 
 export function wwtStudyRules(): Rule[] {
   return [place, tiles, thumbnail, wtml, publish, rootIndex];
+}
+
+/**
+ * Observatory archive ingest (Photon Ranch's conventions): an exposure's files → derived thumbnail and catalog
+ * row → the repository under data/, info-images/<site>/<channel>/, allsky/ → the metadata catalog.
+ */
+export function archiveRules(): Rule[] {
+  return [exposure, archivePublish, catalog];
 }

@@ -22,4 +22,4 @@ export type { BuildRequest, BuildResult } from './run/build.js';
 export type { BuildEvent, BuildSummary, PlannedRun } from './run/events.js';
 export type { Repository } from './repo/repository.js';
 export { LocalRepository } from './repo/local-repository.js';
-export { wwtStudyRules, place, tiles, thumbnail, wtml, publish, rootIndex, IMAGE_FILES } from '../rules/index.js';
+export { wwtStudyRules, archiveRules, place, tiles, thumbnail, wtml, publish, rootIndex, exposure, archivePublish, catalog, IMAGE_FILES, ARCHIVE_PATTERNS } from '../rules/index.js';

@@ -95,6 +95,35 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   });
 }
 
+test('watch with the archive preset: subfolders that appear later, a bad name told once, and expiry on its own', async () => {
+  await withProject('imgbuild-watch-archive-', async (project) => {
+    fs.mkdirSync(project.path('incoming'));
+    project.write(
+      'pipeline.config.ts',
+      `import { defineConfig, archiveRules } from 'imgbuild';\nexport default defineConfig({ rules: archiveRules(), archive: { expire: { 'info-images': '4s' }, expireEvery: '1s' } });\n`,
+    );
+    const w = startWatch(project.dir, []);
+    try {
+      await until(() => w.stderr.includes('first pass'), 60_000, 'the first pass', w);
+      const info = 'sro-kb001ms-20220629-00000031';
+      fs.mkdirSync(project.path('incoming', 'info-images', '1'), { recursive: true });
+      fs.copyFileSync(path.join(REPO_ROOT, 'test', 'fixtures', 'eso_eso1723a_320.jpg'), project.path('incoming', 'info-images', '1', `${info}-EX10.jpg`));
+      fs.writeFileSync(project.path('incoming', 'sro-kb001ms-20220631-00000001-EX01.txt'), 'SIMPLE  =                    T');
+      const shown = project.path('repo', 'info-images', 'sro', '1', `${info}-EX11.jpg`);
+      await until(() => fs.existsSync(shown), 60_000, 'the info image and its thumbnail published', w);
+      fs.writeFileSync(project.path('incoming', 'sro-kb001ms-20220629-00000032-EX01.txt'), 'SIMPLE  =                    T');
+      await until(() => fs.existsSync(project.path('repo', 'data', 'sro-kb001ms-20220629-00000032-EX01.txt')), 60_000, 'a regular exposure', w);
+      await until(() => !fs.existsSync(shown), 60_000, 'the info image to expire on its own', w);
+      assert.match(w.stderr, `expired info-1-${info}`);
+      assert.is((w.stderr.match(/20220631-00000001-EX01\.txt is not named as archive files are/g) ?? []).length, 1, 'the bad name told once');
+      w.child.kill('SIGINT');
+      assert.is(await w.exited, 130);
+    } finally {
+      w.child.kill('SIGKILL');
+    }
+  });
+});
+
 const canLimitWatches = spawnSync('unshare', ['-U', '-r', '--', 'sh', '-c', 'echo 0 > /proc/sys/user/max_inotify_watches'], { encoding: 'utf8' }).status === 0;
 
 test('with no inotify watches to be had, the watcher polls, says how to raise the limit, and still builds what arrives', async () => {

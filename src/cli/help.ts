@@ -7,6 +7,10 @@ export const HELP = `imgbuild — build WorldWide Telescope data sets from image
 Usage: imgbuild [target…] [options]
        imgbuild init [DIR] [--local DIR | --azure-… | --s3-…] [--publish-url-prefix URL]   (a new project)
        imgbuild watch [target…] [options]      (follow the incoming folder; same as all --watch)
+       imgbuild expire [--now ISO-TIME] [--dry-run]   (archive: remove what has expired)
+       imgbuild catalog query [--site S] [--instrument I] [--from DATE] [--to DATE] [--filter F]
+                              [--box RA1,RA2,DEC1,DEC2] [--limit N] [--json]   (box in degrees)
+       imgbuild catalog rebuild                 (recreate the metadata catalog from the repository)
 
 Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
 a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.
@@ -34,6 +38,10 @@ Options:
   --dry-run                   say what would run and why; change nothing
   --json                      print one JSON object (the plan with --dry-run, the outcome otherwise)
   --keep-going                after a failure, still build everything that does not depend on it
+  --preset wwt|archive        built-in rules when the config names none: WWT study tiling (default) or
+                              observatory archive ingest (exposures, thumbnails, catalog, expiry)
+  --catalog-url-env NAME      archive: the catalog is PostgreSQL, its postgres:// URL in variable NAME
+                              (default: an SQLite file, cache/catalog.sqlite)
   --watch                     keep running: build what arrives in the incoming folder, in batches
   --poll                      with watch: follow the folders by polling instead of inotify
   -v, --verbose               print every node's log lines
@@ -59,6 +67,13 @@ const STAGES: Readonly<Record<string, string>> = {
   all: 'build every rule, publish, and rewrite the root index (the default target)',
   process: 'build everything into the work folder and upload nothing, so a human can review work/<id>/\n(reject one with a file work/<id>/rejected; `imgbuild publish` then leaves it out)',
   publish: "upload what was built and not rejected: each data set's files, then <id>/imgbuild.json last;\nbuilds first whatever is missing",
+  expire:
+    'archive ingest: remove from the repository, the catalog and the cache every exposure whose time is up\n' +
+    "(info images 48 h after arrival unless the config's archive.expire says otherwise); --now ISO-TIME asks\n" +
+    'as of another time, --dry-run lists without removing. A watcher does it on its own (archive.expireEvery).',
+  catalog:
+    "archive ingest: 'catalog query' prints the exposures that match (--json: { \"rows\": [ … ] } with\n" +
+    "Photon Ranch's columns); 'catalog rebuild' recreates the catalog from the repository's files.",
   watch:
     'follow the incoming folder and build, publish and reindex what arrives, until Ctrl-C/SIGTERM:\n' +
     'a file is taken once it stops changing (*.part, *.tmp, *.crdownload and dot-files wait until renamed);\n' +

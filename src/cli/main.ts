@@ -9,7 +9,10 @@ import { build, type BuildRequest } from '../run/build.js';
 import { BuildSession } from '../run/build-session.js';
 import { watchIncoming } from '../watch/watch-incoming.js';
 import { watchLine } from './watch-reporter.js';
-import { wwtStudyRules } from '../../rules/index.js';
+import { expireNow, runCatalog, runExpire } from './archive-commands.js';
+import { closeCatalogs } from '../catalog/catalog-for.js';
+import { archiveRules, wwtStudyRules } from '../../rules/index.js';
+import type { Rule } from '../graph/rule.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
 import type { BuildEvent } from '../run/events.js';
 import { environmentErrorOf } from '../environment-error.js';
@@ -41,6 +44,18 @@ function parse(argv: string[]) {
         'keep-going': { type: 'boolean' },
         watch: { type: 'boolean' },
         poll: { type: 'boolean' },
+        preset: { type: 'string' },
+        'catalog-url-env': { type: 'string' },
+        // imgbuild expire
+        now: { type: 'string' },
+        // imgbuild catalog query
+        site: { type: 'string' },
+        instrument: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        filter: { type: 'string' },
+        box: { type: 'string' },
+        limit: { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -111,7 +126,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (values.help || positionals[0] === 'help') {
     const topic = positionals[0] === 'help' ? positionals[1] : positionals[0];
-    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, wwtStudyRules());
+    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, [...wwtStudyRules(), ...archiveRules()]);
     if (text === undefined) throw new UsageError(`no help for ${JSON.stringify(topic)}: it is not a stage or built-in rule (imgbuild --help lists them)`);
     process.stdout.write(text);
     return 0;
@@ -154,7 +169,7 @@ async function run(argv: string[]): Promise<number> {
     ...(configFile !== undefined ? { configFile } : {}),
     projectDir,
     cwd,
-    defaultRules: wwtStudyRules(),
+    defaultRules: presetRules(values.preset, config, configFile),
     targets: targets.length > 0 ? targets : ['all'],
     overrides: {
       incoming: values.incoming,
@@ -163,6 +178,7 @@ async function run(argv: string[]): Promise<number> {
       ...repositoryOverrides(values),
       publishUrlPrefix: values['publish-url-prefix'],
       jobs,
+      catalogUrlEnv: values['catalog-url-env'],
     },
     dryRun: values['dry-run'] ?? false,
     keepGoing: values['keep-going'] ?? false,
@@ -170,6 +186,24 @@ async function run(argv: string[]): Promise<number> {
     signal: interrupt.stop.signal,
     cancel: interrupt.cancel.signal,
   };
+  const command = positionals[0] === 'expire' || positionals[0] === 'catalog' ? positionals[0] : undefined;
+  const queryFlags = ['site', 'instrument', 'from', 'to', 'filter', 'box', 'limit'] as const;
+  for (const flag of queryFlags) {
+    if (values[flag] !== undefined && !(command === 'catalog' && positionals[1] === 'query')) throw new UsageError(`--${flag} is an option of imgbuild catalog query`);
+  }
+  if (values.now !== undefined && command !== 'expire') throw new UsageError('--now is an option of imgbuild expire');
+  if (command !== undefined) {
+    const io = { print: (text: string) => void process.stdout.write(text), say: (line: string) => void process.stderr.write(`imgbuild: ${line}\n`) };
+    const session = await BuildSession.open({ ...request, targets: ['all'], dryRun: false });
+    try {
+      if (command === 'expire') return await runExpire(session, { ...(values.now !== undefined ? { now: values.now } : {}), dryRun: values['dry-run'] ?? false, json: values.json ?? false }, io);
+      const queryArgs = queryFlags.flatMap((flag) => (values[flag] !== undefined ? [`--${flag}`, values[flag]!] : []));
+      return await runCatalog(session, [...positionals.slice(1), ...queryArgs], values.json ?? false, io);
+    } finally {
+      session.close();
+      await closeCatalogs();
+    }
+  }
   interrupt.listen();
   try {
     if (watching) {
@@ -180,6 +214,18 @@ async function run(argv: string[]): Promise<number> {
           cancel: interrupt.cancel.signal,
           emit: onEvent,
           ...(values.poll ? { poll: true } : {}),
+          // Archive ingest expires what is due every few minutes on its own (imgbuild expire does it by hand).
+          periodic: session.rules.some((r) => r.name === 'archive-publish')
+            ? [
+                {
+                  everyMs: session.settings.expiry.checkEveryMs,
+                  run: async () => {
+                    const expired = await expireNow(session, new Date(), false);
+                    if (expired.length > 0) process.stderr.write(`imgbuild: expired ${expired.map((e) => e.id).join(', ')}\n`);
+                  },
+                },
+              ]
+            : [],
           onWatch: (event) => {
             if (values.json) {
               if (event.type !== 'batch-start') process.stdout.write(JSON.stringify({ watch: event }) + '\n');
@@ -191,16 +237,30 @@ async function run(argv: string[]): Promise<number> {
         });
       } finally {
         session.close();
+        await closeCatalogs();
       }
       return interrupt.status ?? 0;
     }
-    const { summary } = await build(request);
+    const { summary } = await build(request).finally(() => closeCatalogs());
     if (interrupt.status !== undefined) return interrupt.status;
     if ((summary.problems ?? []).length > 0) return exitStatusOf('config');
     return summary.failed.length > 0 || summary.blocked.length > 0 ? 1 : 0;
   } finally {
     interrupt.unlisten();
   }
+}
+
+/** The rules `--preset` names (`wwt`, the default; `archive`): only for a config that names no rules itself. */
+function presetRules(preset: string | undefined, config: PipelineConfig, configFile: string | undefined): Rule[] {
+  if (preset === undefined || preset === 'wwt') {
+    if (preset !== undefined && config.rules !== undefined) throw new UsageError(`--preset ${preset}: ${configFile} names its own rules; drop the flag, or the rules from the config`);
+    return wwtStudyRules();
+  }
+  if (preset === 'archive') {
+    if (config.rules !== undefined) throw new UsageError(`--preset archive: ${configFile} names its own rules; use archiveRules() in it instead of the flag`);
+    return archiveRules();
+  }
+  throw new UsageError(`--preset ${JSON.stringify(preset)}: the presets are wwt (WWT study tiling, the default) and archive (observatory ingest)`);
 }
 
 /**

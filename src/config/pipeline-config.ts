@@ -1,6 +1,7 @@
 // What pipeline.config.ts exports (camelCase; toasty's YAML names in comments).
 import { ImgbuildError } from '../errors.js';
 import type { Params, Rule } from '../graph/rule.js';
+import type { ExpiryConfig } from '../archive/expiry-policy.js';
 
 export interface PipelineConfig {
   /** Folder of new images (default `incoming`). */
@@ -27,9 +28,16 @@ export interface PipelineConfig {
   readonly rules?: readonly Rule[];
   /** Per-rule parameter overrides: `{ tiles: { pngCompression: 9 } }`. */
   readonly params?: Readonly<Record<string, Params>>;
+  /** Archive ingest (archiveRules()): how long each image class lives, per class and per site. */
+  readonly archive?: { readonly expire?: ExpiryConfig; readonly expireEvery?: string };
+  /**
+   * The metadata catalog: an SQLite file (default `<cache>/catalog.sqlite`), or PostgreSQL through the NAME of an
+   * environment variable holding its postgres:// URL (never the URL itself: it holds a password).
+   */
+  readonly catalog?: { readonly sqlite?: string; readonly urlEnv?: string };
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog']);
 
 export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
@@ -85,6 +93,20 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
   }
   if (record['params'] !== undefined && (typeof record['params'] !== 'object' || record['params'] === null)) {
     throw new ConfigError(`${file}: params must be an object of rule name → parameters`);
+  }
+  const catalog = record['catalog'] as Record<string, unknown> | undefined;
+  if (catalog !== undefined) {
+    if (typeof catalog !== 'object' || catalog === null || Object.keys(catalog).some((k) => k !== 'sqlite' && k !== 'urlEnv')) {
+      throw new ConfigError(`${file}: catalog must be { sqlite: 'path/to/catalog.sqlite' } or { urlEnv: 'NAME_OF_ENV_VARIABLE' }`);
+    }
+    if (catalog['sqlite'] !== undefined && catalog['urlEnv'] !== undefined) throw new ConfigError(`${file}: catalog takes sqlite or urlEnv, not both`);
+    if (typeof catalog['urlEnv'] === 'string' && /[:/@]/.test(catalog['urlEnv'])) {
+      throw new ConfigError(`${file}: catalog.urlEnv is the NAME of an environment variable, not the URL itself; never put secrets in the config`);
+    }
+  }
+  const archive = record['archive'] as Record<string, unknown> | undefined;
+  if (archive !== undefined && (typeof archive !== 'object' || archive === null || Object.keys(archive).some((k) => k !== 'expire' && k !== 'expireEvery'))) {
+    throw new ConfigError(`${file}: archive must be { expire: { 'info-images': '48h', data: 'never', sites: { … } }, expireEvery: '5m' }`);
   }
   if (record['params'] !== undefined) paramsSources.set(record['params'] as object, file);
   return record as PipelineConfig;

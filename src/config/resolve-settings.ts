@@ -7,6 +7,7 @@ import type { Settings } from './settings.js';
 import { normalizePrefix, type RepositorySpec, RepositorySpecError } from '../repo/repository-spec.js';
 import type { RepositoryDefaults } from './repository-config.js';
 import type { FolderSeparation } from './folders-for-repository.js';
+import { expiryPolicy } from '../archive/expiry-policy.js';
 
 /** Flags that override the config (paths relative to the current folder). */
 export interface SettingOverrides {
@@ -23,6 +24,8 @@ export interface SettingOverrides {
   readonly s3Region?: string | undefined;
   readonly publishUrlPrefix?: string | undefined;
   readonly jobs?: number | undefined;
+  /** `--catalog-url-env NAME`: the catalog is PostgreSQL, its URL in that environment variable. */
+  readonly catalogUrlEnv?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -90,11 +93,18 @@ export function resolveSettings(
   // Another repository than the config's gets work and cache folders of its own (folders-for-repository.ts).
   const own = (flag: string | undefined, value: string | undefined, fallback: string): string =>
     flag === undefined && separation ? `${folder(flag, value, fallback)}-${separation.suffix}` : folder(flag, value, fallback);
+  const cache = own(flags.cache, config.cache, DEFAULTS.cache);
+  const urlEnv = flags.catalogUrlEnv ?? config.catalog?.urlEnv;
   return {
     projectDir,
     incoming: folder(flags.incoming, config.incoming, DEFAULTS.incoming),
     work: own(flags.work, config.work, DEFAULTS.work),
-    cache: own(flags.cache, config.cache, DEFAULTS.cache),
+    cache,
+    expiry: expiryPolicy(config.archive?.expire, 'the pipeline config', config.archive?.expireEvery),
+    catalog:
+      urlEnv !== undefined
+        ? { kind: 'postgres', urlEnv }
+        : { kind: 'sqlite', file: config.catalog?.sqlite !== undefined ? path.resolve(projectDir, config.catalog.sqlite) : path.join(cache, 'catalog.sqlite') },
     repository,
     publishUrlPrefix: flags.publishUrlPrefix ?? config.publishUrlPrefix ?? fromRepository.publishUrlPrefix ?? DEFAULTS.publishUrlPrefix,
     folderName: config.folderName ?? fromRepository.folderName ?? repositoryName(repository),

@@ -2,6 +2,10 @@
 // repository's own toasty-pipeline-config.yaml, then defaults, with every folder made absolute. Rules read
 // these; nothing else in the engine reads the config or argv directly.
 import type { RepositorySpec } from '../repo/repository-spec.js';
+import type { ExpiryPolicy } from '../archive/expiry-policy.js';
+
+/** Where the metadata catalog lives: an SQLite file, or PostgreSQL by the NAME of the variable holding its URL. */
+export type CatalogLocation = { readonly kind: 'sqlite'; readonly file: string } | { readonly kind: 'postgres'; readonly urlEnv: string };
 
 export interface Settings {
   /** Folder the config lives in (or the current folder without one); relative config paths start here. */
@@ -21,4 +25,8 @@ export interface Settings {
   readonly folderThumbnailUrl: string;
   /** toasty's `source_type` and its section from toasty-pipeline-config.yaml, for feed rules; absent without one. */
   readonly source?: { readonly type: string; readonly settings: Readonly<Record<string, unknown>> };
+  /** How long archived files live (archive ingest). */
+  readonly expiry: ExpiryPolicy;
+  /** The metadata catalog (archive ingest). */
+  readonly catalog: CatalogLocation;
 }

@@ -18,7 +18,8 @@ export const CARD = 80;
 
 export type CardsResult = { ok: true; cards: FitsCards } | { ok: false; problem: string } | { ok: 'more' };
 
-function parseValue(text: string): { value: CardValue | undefined; bad: boolean } {
+/** A card's value text (after `= `): the value, or `bad` when it is not valid FITS. */
+export function parseValue(text: string): { value: CardValue | undefined; bad: boolean } {
   const t = text.trimStart();
   if (t.startsWith("'")) {
     // A string: '' is an escaped quote; the string ends at the first lone quote.

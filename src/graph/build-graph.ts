@@ -268,7 +268,7 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   }
   if (source === undefined) return [{ item: '', wildcards: {}, upstream: [] }];
   if (typeof source === 'string') {
-    return (byRule.get(source) ?? []).map((n) => ({ item: n.item, wildcards: n.wildcards, upstream: [n], ...(n.file ? { file: n.file } : {}), ...(n.files ? { files: n.files } : {}) }));
+    return (byRule.get(source) ?? []).filter((n) => rule.onlyFor?.(n) ?? true).map((n) => ({ item: n.item, wildcards: n.wildcards, upstream: [n], ...(n.file ? { file: n.file } : {}), ...(n.files ? { files: n.files } : {}) }));
   }
   const folder = sourceFolder(source.in, settings);
   const seeds: Seed[] = [];

@@ -121,6 +121,11 @@ export interface RuleDefinition<P extends Params = Params> {
   readonly description?: string;
   readonly forEach?: FileSource | string;
   readonly aggregate?: string;
+  /**
+   * With `forEach: 'rule'`: make nodes only for the upstream nodes this accepts (the catalog takes regular
+   * exposures, not info images). Decided from the graph alone, before anything runs.
+   */
+  readonly onlyFor?: (upstream: { readonly item: string; readonly wildcards: Readonly<Record<string, string>> }) => boolean;
   /** Other rules this one needs, joined on the same item (their outputs are ready when this node runs). */
   readonly after?: readonly string[];
   readonly inputs?: (node: NodeIdentity) => Readonly<Record<string, InputSpec>>;
@@ -189,6 +194,9 @@ export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rul
   }
   if (definition.forEach !== undefined && definition.aggregate !== undefined) {
     throw new RuleError(`${where}: give forEach or aggregate, not both`);
+  }
+  if (definition.onlyFor !== undefined && typeof definition.forEach !== 'string') {
+    throw new RuleError(`${where}: onlyFor chooses among another rule's nodes; it needs forEach: 'that-rule'`);
   }
   if ((definition.run === undefined) === (definition.command === undefined)) {
     throw new RuleError(`${where}: give exactly one of run (a function) or command (an argument vector)`);

@@ -215,6 +215,33 @@ export class BuildSession {
     return { summary, settings, hashedFiles: hasher.hashedFiles - hashedBefore };
   }
 
+  /**
+   * Forget the nodes of these items (of every rule): their records and their outputs in the work folder. What
+   * `imgbuild expire` removes from the cache; the next plan sees them as never built (and their rules' `skip`
+   * decides whether they build again).
+   */
+  forgetItems(items: ReadonlySet<string>): number {
+    if (items.size === 0) return 0;
+    if (this.release === undefined) {
+      this.release = acquireCacheLock(this.settings.cache);
+      clearStaging(this.settings.work);
+    }
+    const state = (this.state ??= BuildState.load(this.settings.cache));
+    if (this.graph === undefined) this.expand();
+    let forgotten = 0;
+    for (const node of this.graph!.nodes) {
+      if (!items.has(node.item) || state.get(node.id) === undefined) continue;
+      state.record(node.id, null);
+      for (const output of node.outputs) fs.rmSync(output.path, { recursive: true, force: true });
+      this.fresh?.delete(node.id);
+      this.failedKeys.delete(node.id);
+      forgotten++;
+    }
+    state.save(false);
+    dropFreshSnapshots(this.settings.cache);
+    return forgotten;
+  }
+
   /** Let go of the cache (the repository adapters hold nothing that needs closing). */
   close(): void {
     this.release?.();
