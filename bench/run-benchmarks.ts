@@ -4,7 +4,7 @@
 //   3. Publishing 5,000 tiles to Azurite and s3rver: files per second, and the cost of a no-op republish.
 //   4. Watch mode: in-session replan ÷ ninja's no-op, arrival-to-index latency, a 1,000-image burst ÷ `all`.
 //   5. The archive catalog: 10,000 exposures ingested, and a box query, in SQLite and PostgreSQL.
-// `npm run bench -- tiling|noop|publish|watch|catalog|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
+// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
 // Needs Debian's libvips-tools, ninja-build and time (GNU time, for peak RSS):
 //   apt-get install -y libvips-tools ninja-build time
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { publishBenchmark } from './publish-benchmark.js';
 import { toastBenchmark } from './toast-benchmark.js';
 import { watchBenchmark } from './watch-benchmark.js';
 import { catalogBenchmark } from './catalog-benchmark.js';
+import { bzip2Benchmark } from './bzip2-benchmark.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'bench', '.out');
@@ -186,6 +187,7 @@ if (which === undefined || which === 'noop') noOpBenchmark();
 if (which === undefined || which === 'publish') await publishBenchmark(OUT);
 if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN, process.argv[3]);
 if (which === undefined || which === 'catalog') await catalogBenchmark(OUT);
+if (which === undefined || which === 'bzip2') await bzip2Benchmark(OUT);
 if (which === undefined || which === 'toast') {
   const yardstick = path.join(OUT, 'tiling', 'incoming', 'big.png');
   await makeBigPng(yardstick, 8192);

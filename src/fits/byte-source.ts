@@ -1,13 +1,16 @@
 // Sequential reading of a (possibly compressed) FITS file: exact-length reads and skips over a Node stream, so a
 // file of any size is walked without holding more than one chunk plus the bytes asked for.
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import path from 'node:path';
+import { bunzip2, Bzip2Error } from './bzip2.js';
+import { FitsError } from './fits-error.js';
 import zlib from 'node:zlib';
 
-export type Compression = 'none' | 'gzip';
+export type Compression = 'none' | 'gzip' | 'bzip2';
 
 /** How the file's bytes are wrapped, from its name; `.fz` is a FITS file whose images are tile-compressed. */
-export function compressionOf(file: string): Compression | 'bzip2' {
+export function compressionOf(file: string): Compression {
   if (/\.gz$/i.test(file)) return 'gzip';
   if (/\.bz2$/i.test(file)) return 'bzip2';
   return 'none';
@@ -21,18 +24,35 @@ export class ByteSource {
   /** Bytes consumed so far. */
   position = 0;
 
-  constructor(private readonly stream: Readable) {
+  constructor(
+    private readonly stream: Readable,
+    private readonly name = 'the file',
+  ) {
     this.iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   }
 
   static open(file: string, compression: Compression): ByteSource {
     const raw = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-    return new ByteSource(compression === 'gzip' ? raw.pipe(zlib.createGunzip()) : raw);
+    if (compression === 'bzip2') {
+      // Our own decoder (bzip2.ts), block by block; a damaged file names itself through the FITS reader.
+      const decoded = Readable.from(bunzip2(raw), { objectMode: false });
+      decoded.on('close', () => raw.destroy());
+      return new ByteSource(decoded, path.basename(file));
+    }
+    return new ByteSource(compression === 'gzip' ? raw.pipe(zlib.createGunzip()) : raw, path.basename(file));
   }
 
   private async fill(n: number): Promise<void> {
     while (this.buffered < n && !this.done) {
-      const next = await this.iterator.next();
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await this.iterator.next();
+      } catch (error) {
+        // A damaged compressed stream is the file's fault: say so, naming it.
+        if (error instanceof Bzip2Error) throw new FitsError(this.name, undefined, `its bzip2 compression is damaged: ${error.message}; download the file again`, { cause: error });
+        if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new FitsError(this.name, undefined, `its gzip compression is damaged (${(error as Error).message}); download the file again`, { cause: error });
+        throw error;
+      }
       if (next.done) this.done = true;
       else {
         this.chunks.push(next.value);

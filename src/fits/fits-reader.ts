@@ -134,11 +134,7 @@ export async function listHdus(file: string): Promise<FitsHdu[]> {
 }
 
 function openSource(file: string): ByteSource {
-  const compression = compressionOf(file);
-  if (compression === 'bzip2') {
-    throw new FitsError(path.basename(file), undefined, 'bzip2-compressed FITS is not supported yet; decompress it with bunzip2 first');
-  }
-  return ByteSource.open(file, compression);
+  return ByteSource.open(file, compressionOf(file));
 }
 
 async function skipData(source: ByteSource, name: string, layout: HduLayout): Promise<void> {
