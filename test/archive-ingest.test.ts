@@ -1,6 +1,7 @@
 // Archive ingest as an observatory runs it: the real CLI with `--preset archive`, a local folder repository, the
 // SQLite catalog (and PostgreSQL, started here). The .txt-before-FITS and FITS-only orders, thumbnails, bad names
 // amid good ones, info-image channels, expiry with --now, and a catalog rebuilt from the repository.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -78,14 +79,19 @@ test('FITS only: the row comes from the FITS header (RA/DEC numbers are degrees)
     p.write(`incoming/${base}-EX00.fits`, fitsWith([['DATE-OBS', '2023-01-01T22:00:00.5'], ['RA', 187.5], ['DEC', -30.25], ['FILTER', 'Ha'], ['EXPTIME', 120]]));
     const base2 = 'mrc-sq003ms-20230102-00000008';
     p.write(`incoming/data/${base2}-EX10.fits`, fitsWith([]));
+    // Photon Ranch's large FITS come bzip2-compressed: the header is read through our own decoder.
+    const base3 = 'mrc-sq003ms-20230103-00000009';
+    p.write(`incoming/data/${base3}-EX01.fits.bz2`, execFileSync('bzip2', ['-c'], { input: fitsWith([['RA', '01:00:00'], ['DEC', '+10:30:00'], ['FILTER', 'R']]) }));
     const run = archive(p);
     assert.is(run.code, 0, run.stderr);
-    const [a, b] = rows(p);
+    const [a, b, c] = rows(p);
+    assert.equal([c!.base_filename, c!.right_ascension, c!.declination, c!.filter_used, c!.fits_01_exists], [base3, 1, 10.5, 'R', true]);
     assert.equal([a!.base_filename, a!.right_ascension, a!.declination, a!.capture_date, a!.filter_used, a!.fits_01_exists], [base, 12.5, -30.25, '2023-01-01T22:00:00.500Z', 'Ha', true]);
     assert.equal([b!.base_filename, b!.right_ascension, b!.capture_date, b!.fits_10_exists], [base2, null, '2023-01-02T00:00:00.000Z', true]);
     // The box is in degrees: 187.5° holds a, not b.
     assert.equal(rows(p, ['--box', '180,190,-40,-20']).map((r) => r.base_filename), [base]);
-    assert.equal(rows(p, ['--from', '2023-01-02']).map((r) => r.base_filename), [base2]);
+    assert.equal(rows(p, ['--from', '2023-01-02']).map((r) => r.base_filename), [base2, base3]);
+    assert.equal(rows(p, ['--from', '2023-01-02', '--to', '2023-01-02']).map((r) => r.base_filename), [base2]);
   });
 });
 
