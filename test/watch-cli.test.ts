@@ -114,7 +114,8 @@ test('watch with the archive preset: subfolders that appear later, a bad name to
       fs.writeFileSync(project.path('incoming', 'sro-kb001ms-20220629-00000032-EX01.txt'), 'SIMPLE  =                    T');
       await until(() => fs.existsSync(project.path('repo', 'data', 'sro-kb001ms-20220629-00000032-EX01.txt')), 60_000, 'a regular exposure', w);
       await until(() => !fs.existsSync(shown), 60_000, 'the info image to expire on its own', w);
-      assert.match(w.stderr, `expired info-1-${info}`);
+      // Its files go before the watcher says so: wait for the line too.
+      await until(() => w.stderr.includes(`expired info-1-${info}`), 30_000, 'the expiry to be told', w);
       assert.is((w.stderr.match(/20220631-00000001-EX01\.txt is not named as archive files are/g) ?? []).length, 1, 'the bad name told once');
       w.child.kill('SIGINT');
       assert.is(await w.exited, 130);
