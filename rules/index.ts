@@ -2,13 +2,15 @@
 // root index. A config can use them all (`wwtStudyRules()`), pick some, or add its own beside them.
 import type { Rule } from '../src/graph/rule.js';
 import place from './place.js';
+import preview from './preview.js';
 import publish from './publish.js';
 import rootIndex from './root-index.js';
 import thumbnail from './thumbnail.js';
 import tiles from './tiles.js';
 import wtml from './wtml.js';
 
-export { place, tiles, thumbnail, wtml, publish, rootIndex };
+export { place, tiles, thumbnail, wtml, publish, rootIndex, preview };
+export { FITS_FILES } from './preview.js';
 export { IMAGE_FILES } from './place.js';
 
 export function wwtStudyRules(): Rule[] {
