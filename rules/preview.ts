@@ -27,6 +27,8 @@ export default defineRule({
     maxPixels: { type: 'integer', min: 1 },
   },
   tools: sharpVersions,
+  // NAME.wcs.fits beside an image is that image's placement (header only, no pixels), not an exposure.
+  skip: (ctx) => (/\.wcs$/i.test(ctx.item) ? `${ctx.item}.fits is a WCS sidecar, not an image to preview` : undefined),
   run: async (ctx) => {
     const hdu = Number(ctx.params['hdu']);
     const result = await renderFitsPreview(ctx.inputs['fits']!, {

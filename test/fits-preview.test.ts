@@ -139,8 +139,11 @@ export default defineConfig({ incoming: 'incoming', work: 'work', local: 'repo',
     p.write('incoming/good.fits', imageFile(-32, 300, 200, pixelsOf(300, 200, (x, row) => x + row)));
     const bad = imageFile(16, 100, 100, pixelsOf(100, 100, (x) => x));
     p.write('incoming/cut.fits', bad.subarray(0, 2880 + 5000));
+    // A header-only WCS sidecar of a JPEG is not an exposure: skipped, not failed.
+    p.copyFixture('1904-66_AZP.header.fits', 'incoming/orion.wcs.fits');
     const run = p.json(['preview', '--keep-going']);
     assert.is(run.code, 1, run.stderr);
+    assert.equal(run.report.skipped?.map((r) => r.id), ['preview:orion.wcs'], JSON.stringify(run.report));
     assert.equal(run.report.ran?.map((r) => r.id), ['preview:good']);
     assert.equal(run.report.failed?.map((r) => r.id), ['preview:cut']);
     assert.match(run.report.failed![0]!.error!, /cut\.fits \(HDU 0\): the data unit is truncated/);
