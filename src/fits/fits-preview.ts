@@ -36,13 +36,18 @@ async function sampleValues(file: string, hdu: number | undefined, target: numbe
   const image = await openFitsImage(file, hdu);
   try {
     const step = Math.max(1, Math.ceil(Math.sqrt((image.width * image.height) / target)));
-    const values: number[] = [];
+    // One typed array of the sample (8 bytes a value), missing values left out as they come.
+    const values = new Float64Array(Math.ceil(image.width / step) * Math.ceil(image.height / step));
+    let n = 0;
     let r = 0;
     for await (const row of image.rows()) {
       if (r++ % step !== 0) continue;
-      for (let x = 0; x < row.length; x += step) values.push(row[x]!);
+      for (let x = 0; x < row.length; x += step) {
+        const v = row[x]!;
+        if (!Number.isNaN(v)) values[n++] = v;
+      }
     }
-    return Float64Array.from(values);
+    return values.subarray(0, n);
   } finally {
     image.close();
   }
