@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { renderFitsPreview } from '../src/fits/fits-preview.js';
 import { FitsError } from '../src/fits/fits-error.js';
 import { headerBytes, imageFile, paddedData, rawPixels } from '../src/fits/fits-writer.js';
-import { TempProject } from './helpers/project.js';
+import { REPO_ROOT, TempProject } from './helpers/project.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'imgbuild-preview-'));
@@ -151,6 +151,25 @@ export default defineConfig({ incoming: 'incoming', work: 'work', local: 'repo',
     const thumbJpg = await sharp(p.path('work/good/thumb.jpg')).metadata();
     assert.equal([previewJpg.width, previewJpg.height, thumbJpg.width, thumbJpg.height], [300, 200, 128, 85]);
     assert.not.ok(fs.existsSync(p.path('work/cut/preview.jpg')), 'nothing partial is left as built');
+  } finally {
+    fs.rmSync(p.dir, { recursive: true });
+  }
+});
+
+
+test('README "FITS inputs and previews": its config previews a FITS file beside a JPEG with `all`', () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const config = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## FITS inputs and previews')))![1]!;
+  const p = new TempProject('imgbuild-preview-readme-');
+  try {
+    p.write('pipeline.config.ts', config);
+    p.copyFixture('eso_eso1723a_320.jpg', 'incoming/orion.jpg');
+    p.write('incoming/frame.fits', imageFile(-32, 40, 30, pixelsOf(40, 30, (x) => x)));
+    const run = p.json(['all']);
+    assert.is(run.code, 0, run.stderr);
+    assert.ok(run.report.ran!.some((r) => r.id === 'preview:frame'));
+    assert.ok(fs.existsSync(p.path('work/frame/preview.jpg')) && fs.existsSync(p.path('work/frame/thumb.jpg')));
+    assert.ok(fs.existsSync(p.path('repo/orion/index.wtml')), 'the JPEG still goes through the study pipeline');
   } finally {
     fs.rmSync(p.dir, { recursive: true });
   }
