@@ -4,7 +4,8 @@
 //   3. Publishing 5,000 tiles to Azurite and s3rver: files per second, and the cost of a no-op republish.
 //   4. Watch mode: in-session replan ÷ ninja's no-op, arrival-to-index latency, a 1,000-image burst ÷ `all`.
 //   5. The archive catalog: 10,000 exposures ingested, and a box query, in SQLite and PostgreSQL.
-// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
+//   6. FITS: a 4096² float32 asinh 99.5 % preview ÷ fitscut (and peak RSS ÷ file size); Rice .fz decode ÷ funpack.
+// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|preview|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
 // Needs Debian's libvips-tools, ninja-build and time (GNU time, for peak RSS):
 //   apt-get install -y libvips-tools ninja-build time
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { previewBenchmark } from './preview-benchmark.js';
 import { publishBenchmark } from './publish-benchmark.js';
 import { toastBenchmark } from './toast-benchmark.js';
 import { watchBenchmark } from './watch-benchmark.js';
@@ -184,6 +186,7 @@ if (which === undefined || which === 'tiling') await tilingBenchmark();
 // Opt-in (about five minutes): the 16k × 16k case the streaming requirement names.
 if (which === 'tiling-16k') await tilingBenchmark(16384);
 if (which === undefined || which === 'noop') noOpBenchmark();
+if (which === undefined || which === 'preview') previewBenchmark(OUT, RUNS);
 if (which === undefined || which === 'publish') await publishBenchmark(OUT);
 if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN, process.argv[3]);
 if (which === undefined || which === 'catalog') await catalogBenchmark(OUT);

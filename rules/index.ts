@@ -2,6 +2,7 @@
 // root index. A config can use them all (`wwtStudyRules()`), pick some, or add its own beside them.
 import type { Rule } from '../src/graph/rule.js';
 import place from './place.js';
+import preview from './preview.js';
 import publish from './publish.js';
 import rootIndex from './root-index.js';
 import thumbnail from './thumbnail.js';
@@ -11,8 +12,9 @@ import exposure from './archive/exposure.js';
 import archivePublish from './archive/archive-publish.js';
 import catalog from './archive/catalog.js';
 
-export { place, tiles, thumbnail, wtml, publish, rootIndex, exposure, archivePublish, catalog };
+export { place, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, archivePublish, catalog };
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
+export { FITS_FILES } from './preview.js';
 export { IMAGE_FILES } from './place.js';
 
 export function wwtStudyRules(): Rule[] {

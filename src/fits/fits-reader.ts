@@ -148,16 +148,25 @@ function truncated(name: string, index: number, expected: number, got: number): 
   return new FitsError(name, index, `the data unit is truncated (${got} of ${expected} bytes; NAXIS/BITPIX promise more): download the file again`);
 }
 
-/** Open the first HDU that holds a 2-D image (the primary, an IMAGE extension, or a tile-compressed image). */
-export async function openFitsImage(file: string): Promise<FitsImage> {
+/**
+ * Open the first HDU that holds a 2-D image (the primary, an IMAGE extension, or a tile-compressed image), or
+ * HDU number `hdu` (0 = primary) when given: then that HDU must hold one.
+ */
+export async function openFitsImage(file: string, hdu?: number): Promise<FitsImage> {
   const name = path.basename(file);
   const source = openSource(file);
   try {
     for (let index = 0; ; index++) {
       const header = await readHeader(source, name, index);
-      if (!header) throw new FitsError(name, undefined, 'no HDU holds a 2-D image; nothing to preview');
+      if (!header) {
+        if (hdu !== undefined) throw new FitsError(name, hdu, `the file has only ${index} HDUs (0 to ${index - 1}); name another hdu`);
+        throw new FitsError(name, undefined, 'no HDU holds a 2-D image; nothing to preview');
+      }
       const layout = layoutOf(name, index, header);
-      if (!isImage(layout)) {
+      if (hdu !== undefined && index === hdu && !isImage(layout)) {
+        throw new FitsError(name, index, `this HDU holds no 2-D image (${layout.hdu.kind}, NAXIS = ${layout.hdu.axes.length}); name another hdu`);
+      }
+      if (!isImage(layout) || (hdu !== undefined && index !== hdu)) {
         await skipData(source, name, layout);
         continue;
       }
