@@ -46,7 +46,7 @@ export async function rebuildCatalog(repository: Repository, catalog: Catalog, w
     rows.set(base, withFlags(exposureRow(names[0]!, header?.header), files));
     fromFiles++;
   }
-  await catalog.clear();
-  await catalog.upsert([...rows.values()]);
+  // One transaction: a failure (or a kill) midway keeps the old catalog instead of leaving it empty.
+  await catalog.replaceAll([...rows.values()]);
   return { rows: rows.size, fromRecords, fromFiles };
 }

@@ -34,8 +34,11 @@ export interface Catalog {
   get(baseFilename: string): Promise<CatalogRow | undefined>;
   /** Matching rows, ordered by capture_date, then base_filename. */
   query(query: CatalogQuery): Promise<CatalogRow[]>;
-  /** Remove every row (`catalog rebuild` starts here). */
+  /** Remove every row. */
   clear(): Promise<void>;
+  /** Remove every row and store these, in ONE transaction (`catalog rebuild`): a failure or a kill midway leaves
+   *  the old catalog, never an empty or half-filled one. */
+  replaceAll(rows: readonly CatalogRow[]): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -97,17 +97,22 @@ export async function openPostgresCatalog(url: string, shownAs: string): Promise
       throw failed(what, error);
     }
   };
+  const store = async (rows: readonly CatalogRow[]): Promise<void> => {
+    // The same base filename twice in one statement is an error in PostgreSQL: the last one wins, as in SQLite.
+    const unique = [...new Map(rows.map((row) => [row.base_filename, row])).values()];
+    for (let at = 0; at < unique.length; at += ROWS_PER_STATEMENT) {
+      const chunk = unique.slice(at, at + ROWS_PER_STATEMENT);
+      await client.query(upsertSql(chunk.length), chunk.flatMap((row) => CATALOG_COLUMNS.map((c) => row[c] ?? null)));
+    }
+  };
   return {
     description: `the PostgreSQL catalog (${shownAs})`,
-    upsert: (rows) =>
+    upsert: (rows) => transaction(() => store(rows), 'store rows'),
+    replaceAll: (rows) =>
       transaction(async () => {
-        // The same base filename twice in one statement is an error in PostgreSQL: the last one wins, as in SQLite.
-        const unique = [...new Map(rows.map((row) => [row.base_filename, row])).values()];
-        for (let at = 0; at < unique.length; at += ROWS_PER_STATEMENT) {
-          const chunk = unique.slice(at, at + ROWS_PER_STATEMENT);
-          await client.query(upsertSql(chunk.length), chunk.flatMap((row) => CATALOG_COLUMNS.map((c) => row[c] ?? null)));
-        }
-      }, 'store rows'),
+        await client.query('DELETE FROM images');
+        await store(rows);
+      }, 'replace rows'),
     remove: async (bases) => {
       if (bases.length === 0) return 0;
       const result = await client.query('DELETE FROM images WHERE base_filename = ANY($1)', [bases]).catch((error) => {

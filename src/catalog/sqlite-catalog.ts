@@ -161,6 +161,11 @@ export async function openSqliteCatalog(file: string): Promise<Catalog> {
       return (db.prepare(`${SELECT} ${sql} ORDER BY capture_date, base_filename${limit}`).all(...params) as Array<Record<string, unknown>>).map(fromSql);
     },
     clear: async () => db.exec('DELETE FROM images'),
+    replaceAll: async (rows) =>
+      transaction(() => {
+        db.exec('DELETE FROM images');
+        rows.forEach((row) => upsert.run(...toSql(row)));
+      }),
     close: async () => db.close(),
   };
 }
