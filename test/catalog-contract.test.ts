@@ -42,7 +42,8 @@ function row(base: string, over: Partial<CatalogRow> = {}): CatalogRow {
 const A = row('sro-kb001ms-20220629-00000001', { right_ascension: 12.5, declination: 45, filter_used: 'PL', capture_date: '2022-06-29T03:14:15.500Z', airmass: 1.2, header: '{"OBJECT":"M 51 \'quoted\' — ü"}' });
 const B = row('sro-kb001ms-20220630-00000002', { right_ascension: 0.2, declination: -10, filter_used: 'Ha', jpg_medium_exists: true });
 const C = row('mrc-sq003ms-20220701-00000003', { right_ascension: 23.9, declination: -10, filter_used: 'PL', fits_10_exists: true });
-const D = row('mrc-sq003ms-20220702-00000004');
+// A base filename longer than Photon Ranch's varchar(29) (an instrument name of 9 letters): every store keeps it.
+const D = row('mrc123-sq003ms01-20220702-00000004');
 
 const names = (rows: readonly CatalogRow[]): string[] => rows.map((r) => r.base_filename);
 
@@ -87,7 +88,8 @@ function contract(store: Store): void {
   test('query filters by site, instrument, filter, and returns rows by capture date', async () => {
     assert.equal(names(await catalog.query({})), names([A, B, C, D]));
     assert.equal(names(await catalog.query({ site: 'sro' })), names([A, B]));
-    assert.equal(names(await catalog.query({ instrument: 'sq003ms' })), names([C, D]));
+    assert.equal(names(await catalog.query({ instrument: 'sq003ms' })), names([C]));
+    assert.equal(names(await catalog.query({ site: 'mrc123' })), names([D]));
     assert.equal(names(await catalog.query({ filter: 'PL' })), names([A, C]));
     assert.equal(names(await catalog.query({ site: 'mrc', filter: 'PL' })), names([C]));
     assert.equal(names(await catalog.query({ limit: 2 })), names([A, B]));

@@ -1,5 +1,7 @@
 // The catalog in PostgreSQL (Photon Ranch keeps theirs there): the same table and columns as SQLite, with
-// PostgreSQL's types (varchar, double precision, boolean, timestamp). The URL comes from an environment
+// PostgreSQL's types (varchar, double precision, boolean, timestamp). Photon Ranch's base_filename is varchar(29)
+// and site varchar(6); ours are unbounded, because names imgbuild accepts (an instrument of any length) would not
+// fit, and a row refused by its length would fail a whole catalog rebuild. The URL comes from an environment
 // variable the user names; its password is registered as a secret, so no message ever shows it.
 import { ImgbuildError } from '../errors.js';
 import { redact, registerSecret } from '../repo/redact.js';
@@ -9,8 +11,8 @@ import { CATALOG_COLUMNS, type CatalogRow } from './catalog-row.js';
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS images (
   image_id serial PRIMARY KEY,
-  base_filename varchar(29) NOT NULL UNIQUE,
-  site varchar(6) NOT NULL,
+  base_filename varchar NOT NULL UNIQUE,
+  site varchar NOT NULL,
   instrument varchar NOT NULL,
   capture_date timestamp NOT NULL,
   sort_date timestamp,
