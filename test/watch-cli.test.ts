@@ -139,6 +139,9 @@ test('with no inotify watches to be had, the watcher polls, says how to raise th
       assert.match(w.stderr, /sysctl fs\.inotify\.max_user_watches=/);
       await writeCoordinatePng(project.path('incoming', 'late.png'), 300, 200);
       await until(() => fs.existsSync(project.path('repo', 'late', 'imgbuild.json')), 60_000, 'the new image published', w);
+      await until(() => /batch of \d+ file/.test(w.stderr) && fs.readFileSync(project.path('repo', 'index.wtml'), 'utf8').includes('/late/'), 60_000, 'the batch and its reindex', w);
+      // The root index ran in the first pass and again for the batch: its warning is told once.
+      assert.is((w.stderr.match(/no folder_name is set/g) ?? []).length, 1, w.stderr);
       w.child.kill('SIGINT');
       assert.is(await w.exited, 130);
     } finally {

@@ -79,6 +79,7 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
   let total = 0;
   let finished = 0;
   const active = new Map<string, ActiveJob>();
+  const toldWarnings = new Set<string>();
   let drawnLines = 0;
   let lastDraw = 0;
   let pendingDraw: NodeJS.Timeout | undefined;
@@ -154,6 +155,12 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           break;
         }
         case 'node-log':
+          // A watcher runs the same nodes again and again (the root index each batch): a warning is told once.
+          if (event.level === 'warn' && options.watching) {
+            const key = `${event.node.id}\n${event.message}`;
+            if (toldWarnings.has(key)) break;
+            toldWarnings.add(key);
+          }
           if (event.level === 'warn') say(err, `${paintErr('33', 'warning:')} ${event.node.id}: ${event.message}`);
           else if (verbose) say(out, `     ${event.node.id}: ${event.message}`);
           break;
