@@ -199,4 +199,48 @@ test('the same ingest into PostgreSQL with --catalog-url-env; the URL never show
   }
 });
 
+test('several info images of one channel in one run take turns: one run, no error, the newest shown', async () => {
+  await withProject('imgbuild-archive-', async (p) => {
+    for (const n of [1, 2, 3]) p.copyFixture('eso_eso1723a_320.jpg', `incoming/info-images/2/sro-kb001ms-20220702-0000000${n}-EX10.jpg`);
+    const run = archive(p, ['-j', '4']);
+    assert.is(run.code, 0, run.stderr);
+    assert.equal(fs.readdirSync(p.path('repo', 'info-images', 'sro', '2')).sort(), ['sro-kb001ms-20220702-00000003-EX10.jpg', 'sro-kb001ms-20220702-00000003-EX11.jpg']);
+  });
+});
+
+test('naming another catalog fills it; an unset catalog variable stops the run before anything is published', async () => {
+  const server = await startPostgres();
+  try {
+    await withProject('imgbuild-archive-', async (p) => {
+      p.write(`incoming/${BASE}-EX01.txt`, TXT);
+      assert.is(archive(p).code, 0);
+      const unset = archive(p, ['--catalog-url-env', 'NO_SUCH_CATALOG_VARIABLE']);
+      assert.is(unset.code, 2);
+      assert.match(unset.stderr, 'the catalog URL variable NO_SUCH_CATALOG_VARIABLE is not set');
+      const switched = archive(p, ['--catalog-url-env', 'ARCHIVE_DB', '--json'], { ARCHIVE_DB: server.url });
+      assert.is(switched.code, 0, switched.stderr);
+      assert.equal((JSON.parse(switched.stdout) as { ran: Array<{ id: string }> }).ran.map((r) => r.id), [`catalog:${BASE}`], 'only the catalog step reruns');
+      const result = p.cli(['catalog', 'query', '--json', '--catalog-url-env', 'ARCHIVE_DB'], { ARCHIVE_DB: server.url });
+      assert.equal((JSON.parse(result.stdout) as { rows: Row[] }).rows.map((r) => r.base_filename), [BASE]);
+    });
+  } finally {
+    await server.stop();
+  }
+});
+
+test('archive commands in a project with no archive say so; an empty catalog beside archived exposures points at rebuild', async () => {
+  await withProject('imgbuild-archive-', async (p) => {
+    const expire = p.cli(['expire']);
+    assert.is(expire.code, 2);
+    assert.match(expire.stderr, 'imgbuild expire is for archive ingest');
+    p.write(`incoming/${BASE}-EX01.txt`, TXT);
+    assert.is(archive(p).code, 0);
+    fs.rmSync(p.path('cache', 'catalog.sqlite'));
+    for (const suffix of ['-wal', '-shm']) fs.rmSync(p.path('cache', `catalog.sqlite${suffix}`), { force: true });
+    const query = p.cli(['catalog', 'query']);
+    assert.is(query.code, 0);
+    assert.match(query.stderr, 'run imgbuild catalog rebuild');
+  });
+});
+
 test.run();

@@ -166,6 +166,25 @@ test('a node that failed on its inputs is held until they change; a failure of t
   }
 });
 
+test('an aggregate over a held node is not rerun in later batches (it covers what it covered when the node failed)', async () => {
+  const dir = project(3);
+  const counter = { checks: 0, indexRuns: 0 };
+  const session = await BuildSession.open(request(dir, rules(counter, { failOn: /corrupt/ })));
+  try {
+    await session.runOnce({ holdFailures: true, keepGoing: true });
+    const bad = path.join(dir, 'incoming', 'bad.txt');
+    fs.writeFileSync(bad, 'corrupt');
+    await session.runOnce({ changed: [bad], holdFailures: true, keepGoing: true });
+    const runs = counter.indexRuns;
+    const again = await session.runOnce({ changed: [bad], holdFailures: true, keepGoing: true });
+    assert.equal(again.summary.ran.map((r) => r.id), [], 'nothing reruns while the bad file is unchanged');
+    assert.is(counter.indexRuns, runs, 'the index is not rebuilt for a held file');
+  } finally {
+    session.close();
+    fs.rmSync(dir, { recursive: true });
+  }
+});
+
 test('a session holds the cache lock for its lifetime and lets go on close', async () => {
   const dir = project(2);
   const counter = { checks: 0, indexRuns: 0 };

@@ -64,7 +64,7 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} in the middle of a batch: "stopping…", running nodes finish, exit ${status}, nothing partial; a restart finishes the rest`, async () => {
     await withProject('imgbuild-watch-cli-', async (project) => {
       fs.mkdirSync(project.path('incoming'));
-      const w = startWatch(project.dir, ['-j', '1']);
+      const w = startWatch(project.dir, ['-j', '1', '-v']);
       try {
         await until(() => w.stderr.includes('first pass'), 60_000, 'the first pass', w);
         for (let i = 0; i < 6; i++) await writeCoordinatePng(project.path('incoming', `img${i}.png`), 1500, 1000);
@@ -81,7 +81,7 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       const published = fs.existsSync(project.path('repo')) ? assertRepositoryComplete(project.path('repo')) : [];
       assert.ok(published.length < 6, `stopped before everything was published (${published.length})`);
       // A restarted watcher builds the rest, and redoes nothing that was done.
-      const again = startWatch(project.dir, []);
+      const again = startWatch(project.dir, ['-v']);
       try {
         await until(() => again.stderr.includes('first pass'), 120_000, 'the restart', again);
         again.child.kill('SIGINT');
@@ -117,8 +117,11 @@ test('watch with the archive preset: subfolders that appear later, a bad name to
       // Its files go before the watcher says so: wait for the line too.
       await until(() => w.stderr.includes(`expired info-1-${info}`), 30_000, 'the expiry to be told', w);
       assert.is((w.stderr.match(/20220631-00000001-EX01\.txt is not named as archive files are/g) ?? []).length, 1, 'the bad name told once');
+      assert.not.match(w.stdout, /^(run|done) /m, 'piped, a watcher prints one line per batch, not one per node');
       w.child.kill('SIGINT');
       assert.is(await w.exited, 130);
+      assert.match(w.stderr, /stopping…\n/, 'idle: nothing to wait for (a rejected file never counted as running)');
+      assert.not.match(w.stderr, /-\d+ running job/);
     } finally {
       w.child.kill('SIGKILL');
     }

@@ -89,6 +89,7 @@ export default defineRule({
     };
     if (plan.imageClass !== 'info-images' || plan.channel === undefined) return publish();
     const channel = plan.channel;
+    // Several info images of one channel in one run take turns (whichever order they come in, the newest stays).
     await withRepositoryLock(ctx.repository, `imgbuild/channels/${plan.site}-${channel}.lock`, `publishing to info channel ${channel}`, async () => {
       const occupant = await readOccupant(ctx.repository, plan.site, channel);
       if (occupant !== undefined && occupant.id !== plan.id && occupant.baseFilename > plan.baseFilename) {
@@ -109,7 +110,7 @@ export default defineRule({
       for await (const entry of ctx.repository.list(channelFolder(plan.site, channel))) {
         if (!local.some((f) => f.path === entry.path)) await ctx.repository.delete(entry.path);
       }
-    });
+    }, { waitMs: 120_000 });
   },
 });
 

@@ -15,6 +15,14 @@ export default defineRule({
   forEach: 'archive-publish',
   after: ['exposure'],
   onlyFor: (exposure) => exposure.wildcards['imageClass'] === 'data',
+  // Which catalog the rows go to is part of the key: naming another catalog fills it. (The SQLite file's path is
+  // not: paths never are; a moved cache keeps its catalog.)
+  params: (settings) => ({ catalog: settings.catalog.kind === 'sqlite' ? 'sqlite' : `postgres:$${settings.catalog.urlEnv}` }),
+  // Checked when the build is planned: an unset URL variable stops the run before anything is published.
+  requires: (settings) =>
+    settings.catalog.kind === 'postgres' && (process.env[settings.catalog.urlEnv] ?? '').trim() === ''
+      ? `the catalog URL variable ${settings.catalog.urlEnv} is not set (--catalog-url-env or catalog.urlEnv names it): export ${settings.catalog.urlEnv}=postgres://user:password@host:5432/database`
+      : undefined,
   run: async (ctx) => {
     const plan = readPlan(ctx);
     if (plan.row === undefined) throw new Error(`${plan.id}: the exposure node made no catalog row`);

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { expireArchive, type ExpiredExposure } from '../archive/expire-archive.js';
 import { rebuildCatalog } from '../archive/rebuild-catalog.js';
+import { RECORDS_PREFIX } from '../archive/exposure-record.js';
 import { catalogFor } from '../catalog/catalog-for.js';
 import type { CatalogQuery } from '../catalog/catalog.js';
 import { formatRowsJson, formatRowsTable } from '../catalog/format-rows.js';
@@ -13,6 +14,16 @@ import { plural } from './plural.js';
 export interface CommandIo {
   print(text: string): void;
   say(line: string): void;
+}
+
+/** `expire` and `catalog` belong to archive ingest: in a project without its rules they would only mislead. */
+export async function requireArchive(session: BuildSession, command: string): Promise<void> {
+  if (session.rules.some((r) => r.name === 'archive-publish')) return;
+  // A project built with --preset archive but run here without it: its repository says what it is.
+  for await (const _ of session.repository.list(RECORDS_PREFIX)) return;
+  throw new UsageError(
+    `imgbuild ${command} is for archive ingest, but this project's rules have none and ${session.repository.description} holds no archived exposures: add --preset archive, or use archiveRules() in pipeline.config.ts`,
+  );
 }
 
 /** `--now` (ISO 8601) or the clock. */
@@ -68,11 +79,15 @@ export async function runCatalog(session: BuildSession, argv: readonly string[],
   if (verb === 'rebuild') {
     const catalog = await catalogFor(session.settings.catalog);
     const counts = await rebuildCatalog(session.repository, catalog, (warning) => io.say(`warning: ${warning}`));
+    if (counts.rows === 0) io.say(`warning: ${session.repository.description} holds no archived exposures (no imgbuild/exposures/ records, nothing in data/): is it the right repository?`);
     if (json) io.print(JSON.stringify(counts) + '\n');
     else io.say(`catalog rebuilt from ${session.repository.description}: ${plural(counts.rows, 'exposure')} (${counts.fromRecords} from imgbuild's records, ${counts.fromFiles} from the files alone)`);
     return 0;
   }
-  if (verb !== 'query') throw new UsageError(`imgbuild catalog ${verb === undefined ? '' : JSON.stringify(verb)}: use 'catalog query [--site S] [--instrument I] [--from DATE] [--to DATE] [--filter F] [--box RA1,RA2,DEC1,DEC2]' or 'catalog rebuild'`);
+  if (verb !== 'query') {
+    const what = verb === undefined ? 'imgbuild catalog needs a command' : `imgbuild catalog ${JSON.stringify(verb)} is not a command`;
+    throw new UsageError(`${what}: use 'catalog query [--site S] [--instrument I] [--from DATE] [--to DATE] [--filter F] [--box RA1,RA2,DEC1,DEC2]' or 'catalog rebuild'`);
+  }
   let parsed;
   try {
     parsed = parseArgs({
@@ -106,7 +121,15 @@ export async function runCatalog(session: BuildSession, argv: readonly string[],
     ...(box !== undefined ? { box } : {}),
     ...(limit !== undefined ? { limit } : {}),
   };
-  const rows = await (await catalogFor(session.settings.catalog)).query(query);
+  const catalog = await catalogFor(session.settings.catalog);
+  const rows = await catalog.query(query);
   io.print(json ? formatRowsJson(rows) : formatRowsTable(rows));
+  // An empty catalog beside a repository full of exposures was lost or moved: say how to get it back.
+  if (rows.length === 0 && (await catalog.query({ limit: 1 })).length === 0) {
+    for await (const _ of session.repository.list(RECORDS_PREFIX)) {
+      io.say(`the catalog (${catalog.description}) is empty, but ${session.repository.description} holds archived exposures: run imgbuild catalog rebuild`);
+      break;
+    }
+  }
   return 0;
 }

@@ -9,7 +9,7 @@ import { build, type BuildRequest } from '../run/build.js';
 import { BuildSession } from '../run/build-session.js';
 import { watchIncoming } from '../watch/watch-incoming.js';
 import { watchLine } from './watch-reporter.js';
-import { expireNow, runCatalog, runExpire } from './archive-commands.js';
+import { expireNow, requireArchive, runCatalog, runExpire } from './archive-commands.js';
 import { closeCatalogs } from '../catalog/catalog-for.js';
 import { archiveRules, wwtStudyRules } from '../../rules/index.js';
 import type { Rule } from '../graph/rule.js';
@@ -196,6 +196,7 @@ async function run(argv: string[]): Promise<number> {
     const io = { print: (text: string) => void process.stdout.write(text), say: (line: string) => void process.stderr.write(`imgbuild: ${line}\n`) };
     const session = await BuildSession.open({ ...request, targets: ['all'], dryRun: false });
     try {
+      await requireArchive(session, command);
       if (command === 'expire') return await runExpire(session, { ...(values.now !== undefined ? { now: values.now } : {}), dryRun: values['dry-run'] ?? false, json: values.json ?? false }, io);
       const queryArgs = queryFlags.flatMap((flag) => (values[flag] !== undefined ? [`--${flag}`, values[flag]!] : []));
       return await runCatalog(session, [...positionals.slice(1), ...queryArgs], values.json ?? false, io);
@@ -271,7 +272,6 @@ class Interrupts {
   readonly stop = new AbortController();
   readonly cancel = new AbortController();
   status: number | undefined;
-  private running = 0;
   private readonly onInt = (): void => this.interrupt(EXIT_INTERRUPTED);
   private readonly onTerm = (): void => this.interrupt(EXIT_TERMINATED);
 
@@ -281,9 +281,16 @@ class Interrupts {
     private readonly watching = false,
   ) {}
 
+  private readonly started = new Set<string>();
+
+  /** Nodes running now: started and not finished (a rejected input fails without ever starting). */
   track(event: BuildEvent): void {
-    if (event.type === 'node-start') this.running++;
-    if (event.type === 'node-done' || event.type === 'node-failed') this.running--;
+    if (event.type === 'node-start') this.started.add(event.node.id);
+    if (event.type === 'node-done' || event.type === 'node-failed') this.started.delete(event.node.id);
+  }
+
+  private get running(): number {
+    return this.started.size;
   }
 
   listen(): void {
@@ -299,7 +306,11 @@ class Interrupts {
   private interrupt(status: number): void {
     this.status ??= status;
     if (this.watching && !this.stop.signal.aborted) {
-      this.say(`\nimgbuild: stopping… waiting for ${plural(this.running, 'running job')} (${status === EXIT_TERMINATED ? 'SIGTERM' : 'Ctrl-C'} again to cancel them)\n`);
+      this.say(
+        this.running === 0
+          ? '\nimgbuild: stopping…\n'
+          : `\nimgbuild: stopping… waiting for ${plural(this.running, 'running job')} (${status === EXIT_TERMINATED ? 'SIGTERM' : 'Ctrl-C'} again to cancel them)\n`,
+      );
       this.stop.abort();
       return;
     }

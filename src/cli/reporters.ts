@@ -145,7 +145,8 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           break;
         case 'node-start':
           active.set(event.node.id, { rule: event.node.rule, item: event.node.item || event.node.id, started: Date.now(), step: '' });
-          if (!live || verbose) say(out, `run  ${event.node.id}: ${event.node.why}`);
+          // A watcher's output is one line per batch; each node's lines only with -v.
+          if (verbose || (!live && !options.watching)) say(out, `run  ${event.node.id}: ${event.node.why}`);
           else requestDraw();
           break;
         case 'node-status': {
@@ -167,7 +168,7 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
         case 'node-done':
           finished++;
           active.delete(event.node.id);
-          if (!live || verbose) say(out, `done ${event.node.id} (${seconds(event.ms)})`);
+          if (verbose || (!live && !options.watching)) say(out, `done ${event.node.id} (${seconds(event.ms)})`);
           else requestDraw();
           break;
         case 'node-failed':

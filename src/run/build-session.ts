@@ -7,6 +7,7 @@ import path from 'node:path';
 import { acquireCacheLock } from '../cache/cache-lock.js';
 import { BuildState } from '../cache/build-state.js';
 import { FileHasher } from '../cache/file-hasher.js';
+import { nodeKey, upstreamDigest } from '../cache/node-key.js';
 import {
   bookkeepingStamps,
   dropFreshSnapshots,
@@ -184,7 +185,7 @@ export class BuildSession {
       reuse,
     );
     if (reuse && !dryRun) plan = this.keepAggregatesOverRemovals(plan, state);
-    if (run.holdFailures) plan = this.holdFailures(plan);
+    if (run.holdFailures) plan = this.holdFailures(plan, state);
     // Before anything changes, forget remembered no-ops (their stamps would catch it, but why keep them).
     if (!dryRun && plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(settings.cache);
     const keepGoing = run.keepGoing ?? request.keepGoing ?? false;
@@ -316,8 +317,12 @@ export class BuildSession {
     return { rejected, unclaimed };
   }
 
-  /** Skip the nodes that failed on these very inputs before, and what depends on them (see RunRequest). */
-  private holdFailures(plan: Plan): Plan {
+  /**
+   * Skip the nodes that failed on these very inputs before, and what depends on them (see RunRequest). An
+   * aggregate over a held node is keyed, as the scheduler keys it after a failure, on the upstream it covers:
+   * if that is what it was built with, it is up to date (the root index is not rebuilt for a held file).
+   */
+  private holdFailures(plan: Plan, state: BuildState): Plan {
     if (this.failedKeys.size === 0) return plan;
     const byId = new Map(plan.byId);
     const nodes = plan.nodes.map((entry) => {
@@ -327,6 +332,17 @@ export class BuildSession {
       else if (!entry.node.aggregate) {
         const up = entry.node.upstream.find((u) => byId.get(u.id)?.skipped !== undefined);
         if (up) skipped = `${up.id} is skipped`;
+      } else if (entry.reason.kind === 'upstream-changed') {
+        const covered = entry.node.upstream.filter((u) => byId.get(u.id)?.skipped !== HELD_REASON);
+        if (covered.length < entry.node.upstream.length) {
+          const parts = { ...entry.parts, upstream: upstreamDigest(covered.map((u) => [u.id, byId.get(u.id)?.key ?? state.get(u.id)?.key ?? ''] as const)) };
+          const key = nodeKey(entry.node.rule.name, parts);
+          if (state.get(entry.node.id)?.key === key) {
+            const fresh: PlannedNode = { ...entry, key, parts, reason: undefined };
+            byId.set(entry.node.id, fresh);
+            return fresh;
+          }
+        }
       }
       if (skipped === undefined) return entry;
       const held: PlannedNode = { ...entry, skipped };

@@ -24,12 +24,22 @@ export function scanFolders(folders: readonly string[], depth: number): FolderLi
         if (levels > 0) walk(file, levels - 1);
         continue;
       }
-      const stat = fs.statSync(file, { throwIfNoEntry: false });
-      if (stat?.isFile()) listing.set(file, `${stat.size}:${stat.mtimeMs}:${stat.ino}`);
+      const stamp = stampOf(file);
+      if (stamp !== undefined) listing.set(file, stamp);
     }
   };
   for (const folder of folders) walk(folder, depth);
   return listing;
+}
+
+/** A regular file's (size, mtime, inode) as a listing keeps it; undefined when it is not a regular file. */
+export function stampOf(file: string): string | undefined {
+  try {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    return stat?.isFile() ? `${stat.size}:${stat.mtimeMs}:${stat.ino}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Paths added, changed or removed between two listings. */

@@ -11,7 +11,7 @@ import { ImgbuildError } from '../errors.js';
 import { environmentErrorOf } from '../environment-error.js';
 import { type BuildSession, HELD_REASON } from '../run/build-session.js';
 import type { EventSink } from '../run/events.js';
-import { changedBetween, type FolderListing, scanFolders } from './folder-scan.js';
+import { changedBetween, type FolderListing, scanFolders, stampOf } from './folder-scan.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { SettlingFiles } from './settling-files.js';
 import type { BatchCause, WatchEventSink } from './watch-events.js';
@@ -76,6 +76,7 @@ export async function watchIncoming(session: BuildSession, options: WatchOptions
     { ...(options.poll !== undefined ? { poll: options.poll } : {}), ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}) },
   );
 
+  let listing: FolderListing = new Map();
   let retryAt: number | undefined;
   let retryDelay = FIRST_RETRY_MS;
   /** Changed files of a batch that could not be planned (the repository was away): planned with the retry. */
@@ -96,6 +97,12 @@ export async function watchIncoming(session: BuildSession, options: WatchOptions
         ...(options.emit ? { emit: options.emit } : {}),
       });
       if (gone.length > 0) tell({ type: 'removed', files: gone });
+      // What the batch looked at is known now: the next rescan reports only what changes after it.
+      for (const file of files ?? []) {
+        const stamp = stampOf(file);
+        if (stamp === undefined) listing.delete(file);
+        else listing.set(file, stamp);
+      }
       const held = summary.skipped.filter((s) => s.why === HELD_REASON).length;
       tell({ type: 'batch-done', cause, files: files?.length ?? 0, ran: summary.ran.length, failed: summary.failed.length, held, ms: Date.now() - started });
       const environment = summary.failed.find((f) => f.environment);
@@ -122,7 +129,7 @@ export async function watchIncoming(session: BuildSession, options: WatchOptions
     // Watch first, then build: a file arriving during the first pass is a change for the next batch.
     await watcher.start();
     tell({ type: 'watching', folders, polling: watcher.isPolling });
-    let listing: FolderListing = scanFolders(folders, depth);
+    listing = scanFolders(folders, depth);
     let nextRescan = Date.now() + rescanMs;
     const nextRun = new Map((options.periodic ?? []).map((task) => [task, Date.now()] as const));
     await runBatch('start', undefined);
