@@ -18,6 +18,8 @@ export { defineConfig, ConfigError } from './config/pipeline-config.js';
 export type { PipelineConfig } from './config/pipeline-config.js';
 export type { Settings } from './config/settings.js';
 export { build } from './run/build.js';
+export { PipelineError } from './run/pipeline-error.js';
+export type { RunRecord, RunState, RunStep } from './runs/run-record.js';
 export type { BuildRequest, BuildResult } from './run/build.js';
 export type { BuildEvent, BuildSummary, PlannedRun } from './run/events.js';
 export type { Repository } from './repo/repository.js';

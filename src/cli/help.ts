@@ -11,6 +11,8 @@ Usage: imgbuild [target…] [options]
        imgbuild catalog query [--site S] [--instrument I] [--from DATE] [--to DATE] [--filter F]
                               [--box RA1,RA2,DEC1,DEC2] [--limit N] [--json]   (box in degrees)
        imgbuild catalog rebuild                 (recreate the metadata catalog from the repository)
+       imgbuild status [--json] [--failed] [ID…]   (the latest run of each node, from the cache alone)
+       imgbuild log NODE-ID                     (that node's last log)
 
 Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
 a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.
@@ -71,6 +73,12 @@ const STAGES: Readonly<Record<string, string>> = {
     'archive ingest: remove from the repository, the catalog and the cache every exposure whose time is up\n' +
     "(info images 48 h after arrival unless the config's archive.expire says otherwise); --now ISO-TIME asks\n" +
     'as of another time, --dry-run lists without removing. A watcher does it on its own (archive.expireEvery).',
+  status:
+    "the latest run of every node (or of the nodes, items or rules named), read from the cache folder alone:\n" +
+    'state (done, failed, blocked, skipped, running), when, how long, and why it failed; then one line per rule.\n' +
+    '--failed: only the failures. --json: { "nodes": [ { id, rule, state, startedAt, ms, cpuMs, maxRssBytes,\n' +
+    'bytesRead, bytesWritten, steps, message } ] }. Works beside a running build.',
+  log: "a node's last log (cache/logs/): its log lines, status steps, a program's stdout and stderr, the error.",
   catalog:
     "archive ingest: 'catalog query' prints the exposures that match (--json: { \"rows\": [ … ] } with\n" +
     "Photon Ranch's columns); 'catalog rebuild' recreates the catalog from the repository's files.",

@@ -23,6 +23,8 @@ import { versionText } from './versions.js';
 import { runInit } from './init.js';
 import { REPOSITORY_OPTIONS, repositoryOverrides } from './repository-flags.js';
 import { redact } from '../repo/redact.js';
+import { runLog, runStatus } from './status-commands.js';
+import { resolveCacheFolder } from '../config/resolve-settings.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
 
@@ -48,6 +50,8 @@ function parse(argv: string[]) {
         'catalog-url-env': { type: 'string' },
         // imgbuild expire
         now: { type: 'string' },
+        // imgbuild status
+        failed: { type: 'boolean' },
         // imgbuild catalog query
         site: { type: 'string' },
         instrument: { type: 'string' },
@@ -95,6 +99,8 @@ const EXIT_BUG = 70;
  * ends with one JSON object on stdout, and stderr with one line per error.
  */
 export async function main(argv: string[]): Promise<number> {
+  // A rule's bug is shown at its line in the user's TypeScript (the compiled config carries source maps).
+  process.setSourceMapsEnabled(true);
   const json = argv.includes('--json');
   quietOnClosedStdout();
   try {
@@ -186,6 +192,14 @@ async function run(argv: string[]): Promise<number> {
     signal: interrupt.stop.signal,
     cancel: interrupt.cancel.signal,
   };
+  if (values.failed !== undefined && positionals[0] !== 'status') throw new UsageError('--failed is an option of imgbuild status');
+  if (positionals[0] === 'status' || positionals[0] === 'log') {
+    const io = { print: (text: string) => void process.stdout.write(text), say: (line: string) => void process.stderr.write(`imgbuild: ${line}\n`) };
+    const cache = resolveCacheFolder(config, projectDir, request.overrides ?? {}, cwd);
+    return positionals[0] === 'status'
+      ? runStatus(cache, { json: values.json ?? false, failedOnly: values.failed ?? false, ids: positionals.slice(1) }, io)
+      : runLog(cache, positionals.slice(1), io);
+  }
   const command = positionals[0] === 'expire' || positionals[0] === 'catalog' ? positionals[0] : undefined;
   const queryFlags = ['site', 'instrument', 'from', 'to', 'filter', 'box', 'limit'] as const;
   for (const flag of queryFlags) {

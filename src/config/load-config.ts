@@ -15,7 +15,11 @@ interface CompiledStamp {
   readonly inputs: Array<[string, number, number]>;
   readonly output: string;
   readonly entry: string;
+  readonly format?: number;
 }
+
+/** Bumped when compile() makes different code from the same sources (2: inline source maps). */
+const COMPILE_FORMAT = 2;
 
 function compiledConfigDir(configDir: string): string {
   const modules = path.join(configDir, 'node_modules');
@@ -31,7 +35,7 @@ function stampIsCurrent(stamp: CompiledStamp): boolean {
       return false;
     }
   }
-  return fs.existsSync(stamp.output) && stamp.entry === PUBLIC_ENTRY;
+  return fs.existsSync(stamp.output) && stamp.entry === PUBLIC_ENTRY && stamp.format === COMPILE_FORMAT;
 }
 
 async function compile(file: string, outDir: string, stampPath: string): Promise<string> {
@@ -45,6 +49,12 @@ async function compile(file: string, outDir: string, stampPath: string): Promise
       target: 'node20',
       write: false,
       metafile: true,
+      // A rule's bug is reported at its line in pipeline.config.ts or rules/*.ts, not in the compiled copy
+      // (the CLI turns source maps on); paths resolve from the config's folder, wherever the copy lives.
+      sourcemap: 'inline',
+      sourcesContent: false,
+      absWorkingDir: path.dirname(file),
+      sourceRoot: `${pathToFileURL(path.dirname(file)).href}/`,
       logLevel: 'silent',
       plugins: [
         {
@@ -68,11 +78,11 @@ async function compile(file: string, outDir: string, stampPath: string): Promise
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(output, code);
   const inputs: CompiledStamp['inputs'] = Object.keys(result.metafile.inputs).map((input) => {
-    const absolute = path.resolve(input);
+    const absolute = path.resolve(path.dirname(file), input);
     const stat = fs.statSync(absolute);
     return [absolute, stat.size, stat.mtimeMs];
   });
-  const stamp: CompiledStamp = { inputs, output, entry: PUBLIC_ENTRY };
+  const stamp: CompiledStamp = { inputs, output, entry: PUBLIC_ENTRY, format: COMPILE_FORMAT };
   const temporary = `${stampPath}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, JSON.stringify(stamp));
   fs.renameSync(temporary, stampPath);

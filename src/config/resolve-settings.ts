@@ -1,5 +1,6 @@
 // Flags over the config file over the repository's toasty-pipeline-config.yaml over defaults: the Settings a
 // build runs with.
+import { folderSeparation } from './folders-for-repository.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { PipelineConfig } from './pipeline-config.js';
@@ -128,4 +129,14 @@ function repositoryName(spec: RepositorySpec): string {
 
 export function resolveJobs(config: PipelineConfig, flags: SettingOverrides): number {
   return flags.jobs ?? config.jobs ?? Math.max(1, os.availableParallelism());
+}
+
+/**
+ * The cache folder a build with these flags uses, without opening the repository (imgbuild status and log read
+ * only the cache): the same choice resolveSettings makes, the repository's own config aside.
+ */
+export function resolveCacheFolder(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): string {
+  const spec = resolveRepository(config, projectDir, flags, cwd);
+  const separation = folderSeparation(config, resolveRepository(config, projectDir, {}, cwd), spec);
+  return resolveSettings(config, projectDir, flags, cwd, spec, {}, separation).cache;
 }

@@ -32,6 +32,7 @@ import type { Repository } from '../repo/repository.js';
 import type { BuildRequest, BuildResult } from './build.js';
 import type { BuildSummary, EventSink } from './events.js';
 import { NodeLogs } from './node-log.js';
+import { RunHistory } from '../runs/run-history.js';
 import { type Plan, type PlannedNode, planBuild } from './plan.js';
 import { runPlan } from './scheduler.js';
 import { clearStaging } from './staging.js';
@@ -78,6 +79,8 @@ export class BuildSession {
   private state: BuildState | undefined;
   private hasher: FileHasher | undefined;
   private release: (() => void) | undefined;
+  /** Each node's latest run (imgbuild status), written while the session holds the cache. */
+  private history: RunHistory | undefined;
   private runs = 0;
   private readonly sources: readonly Source[];
 
@@ -201,7 +204,7 @@ export class BuildSession {
         // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
         ...(onlyReindex ? {} : run.holdFailures ? this.untold(graph) : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
       },
-      { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache) },
+      { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache), ...(dryRun ? {} : { history: (this.history ??= new RunHistory(settings.cache)) }) },
     );
     // A dry run changes nothing on disk, not even the hash memo: it may run beside a real build.
     if (!dryRun) {
@@ -230,6 +233,7 @@ export class BuildSession {
     const state = (this.state ??= BuildState.load(this.settings.cache));
     if (this.graph === undefined) this.expand();
     let forgotten = 0;
+    (this.history ??= new RunHistory(this.settings.cache)).forget(this.graph!.nodes.filter((node) => items.has(node.item)).map((node) => node.id));
     for (const node of this.graph!.nodes) {
       if (!items.has(node.item) || state.get(node.id) === undefined) continue;
       state.record(node.id, null);
@@ -245,6 +249,12 @@ export class BuildSession {
 
   /** Let go of the cache (the repository adapters hold nothing that needs closing). */
   close(): void {
+    // Fold the run journal while the cache is still ours (a kill before this leaves the journal, which is read too).
+    try {
+      if (this.release !== undefined) this.history?.fold();
+    } catch {
+      // The journal stays and is read as it is; folding is only tidying.
+    }
     this.release?.();
     this.release = undefined;
   }

@@ -12,7 +12,10 @@ import type { Plan, PlannedNode } from './plan.js';
 import { describeReason } from './stale-reason.js';
 import { commitStaging, createStaging, describeStagedOutputs, discardStaging } from './staging.js';
 import { runCommand } from './run-command.js';
-import { describeError } from './describe-error.js';
+import { describeError, isUnexpected } from './describe-error.js';
+import { ResourceMeter } from '../runs/resource-meter.js';
+import { NodeRun, notRunRecord } from '../runs/node-run.js';
+import type { RunHistory } from '../runs/run-history.js';
 import path from 'node:path';
 import type { NodeLog, NodeLogs } from './node-log.js';
 import { quoteName } from '../quote-name.js';
@@ -40,6 +43,8 @@ export interface ScheduleDeps {
   readonly emit: EventSink;
   /** Where each node's log is kept; without it, nothing is written. */
   readonly logs?: NodeLogs;
+  /** Where each node's latest run is recorded (imgbuild status); without it, nothing is. */
+  readonly history?: RunHistory;
 }
 
 export function plannedRun(entry: PlannedNode): PlannedRun {
@@ -64,6 +69,12 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   const blocked: Array<PlannedRun & { cause: string }> = [];
   const warnings: Array<{ id: string; message: string }> = [];
   const finish = (): BuildSummary => {
+    const unrecorded = deps.history?.takeFailure();
+    if (unrecorded !== undefined) {
+      const message = `could not record the runs for imgbuild status: ${unrecorded}`;
+      warnings.push({ id: 'status', message });
+      deps.emit({ type: 'node-log', node: { id: 'status', rule: '', item: '' }, level: 'warn', message });
+    }
     const summary: BuildSummary = { dryRun: options.dryRun, fresh, ran, failed, blocked, skipped, warnings, ms: Date.now() - started, problems: options.problems ?? [] };
     deps.emit({ type: 'finish', summary });
     return summary;
@@ -83,6 +94,9 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     deps.emit({ type: 'node-log', node: { id: 'incoming', rule: '', item: '' }, level: 'warn', message });
   }
   if (options.dryRun) return finish();
+  for (const r of options.rejected ?? []) deps.history?.record(notRunRecord({ id: r.id, rule: r.rule, item: '' }, 'failed', r.message));
+  for (const s of skipped) deps.history?.recordIfChanged(notRunRecord(s, 'skipped', s.why));
+  const meter = new ResourceMeter();
 
   const outcome = new Map<string, Outcome>();
   const keys = new Map(plan.nodes.map((p) => [p.node.id, p.key as string]));
@@ -95,6 +109,7 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     outcome.set(entry.node.id, 'blocked');
     const run = runs.get(entry.node.id)!;
     blocked.push({ ...run, cause });
+    deps.history?.record(notRunRecord(run, 'blocked', cause));
     deps.emit({ type: 'node-blocked', node: run, cause });
   };
 
@@ -115,7 +130,7 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   const launch = (entry: PlannedNode): void => {
     pending.delete(entry);
     const run = runs.get(entry.node.id)!;
-    const promise = executeNode(entry, run, keys, outcome, options, deps, warnings).then((failure) => {
+    const promise = executeNode(entry, run, keys, outcome, options, deps, warnings, meter).then((failure) => {
       running.delete(promise);
       if (failure === undefined) {
         outcome.set(entry.node.id, 'done');
@@ -161,6 +176,7 @@ async function executeNode(
   options: ScheduleOptions,
   deps: ScheduleDeps,
   warnings: Array<{ id: string; message: string }>,
+  meter: ResourceMeter,
 ): Promise<{ message: string; environment: boolean } | undefined> {
   const started = Date.now();
   const { node } = entry;
@@ -183,6 +199,7 @@ async function executeNode(
   if (options.cancel?.aborted) controller.abort();
   options.cancel?.addEventListener('abort', onAbort);
   const log = deps.logs?.open(node.id);
+  const record = new NodeRun(ref, node.inputs.filter((i) => inputs[i.name] !== undefined).map((i) => i.path), meter, deps.history);
   const ctx: RunContext = {
     id: node.id,
     rule: node.rule.name,
@@ -194,8 +211,13 @@ async function executeNode(
     params: node.params,
     settings: deps.settings,
     repository: deps.repository,
-    upstream: (rule) => upstreamNodes.filter((u) => u.rule.name === rule).map((u) => upstreamView(u, deps.state, keys)),
+    upstream: (rule) => {
+      const views = upstreamNodes.filter((u) => u.rule.name === rule).map((u) => upstreamView(u, deps.state, keys));
+      for (const view of views) record.readFiles(Object.values(view.files).flat());
+      return views;
+    },
     status: (step) => {
+      record.step(step);
       log?.add('status', step);
       deps.emit({ type: 'node-status', node: ref, step });
     },
@@ -212,24 +234,27 @@ async function executeNode(
   };
   try {
     if (node.rule.run) await node.rule.run(ctx);
-    else await runCommand(node.rule.command!(ctx), ctx);
+    else await runCommand(node.rule.command!(ctx), ctx, (usage) => record.command(usage));
     const outputs = describeStagedOutputs(staging, node.outputs);
     // The old record goes first: a kill between the swap and the new record must not leave a record that
     // describes outputs no longer there (the next run would still notice, but the cache must never claim it).
     if (deps.state.get(node.id) !== undefined) deps.state.record(node.id, null);
     commitStaging(staging, node.outputs);
-    const record = { key, parts, outputs, builtAt: new Date().toISOString() };
-    deps.state.record(node.id, record);
+    deps.state.record(node.id, { key, parts, outputs, builtAt: new Date().toISOString() });
     keys.set(node.id, key);
     writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
+    record.finish('done', outputs.reduce((sum, file) => sum + file[2], 0));
     deps.emit({ type: 'node-done', node: run, ms: Date.now() - started });
     return undefined;
   } catch (error) {
     discardStaging(staging);
     const file = node.inputs.find((i) => !i.optional)?.path;
-    const message = `${node.id}: ${describeError(error)}${file ? ` [input: ${quoteName(path.relative(deps.settings.projectDir, file) || file)}]` : ''}`;
+    const message = `${node.id}: ${describeError(error, deps.settings.projectDir)}${file ? ` [input: ${quoteName(path.relative(deps.settings.projectDir, file) || file)}]` : ''}`;
     log?.add('error', message);
+    // A programming error's stack says where it came from; a failure meant for the user needs none.
+    if (isUnexpected(error) && error.stack) log?.add('error', error.stack);
     writeLog(log, 'failed', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
+    record.finish('failed', 0, message);
     deps.emit({ type: 'node-failed', node: run, error: message, ms: Date.now() - started });
     const environment = (error instanceof ImgbuildError && error.kind === 'environment') || environmentErrorOf(error) !== undefined;
     return { message, environment };
