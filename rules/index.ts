@@ -16,6 +16,9 @@ export { place, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, a
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
 export { FITS_FILES } from './preview.js';
 export { IMAGE_FILES } from './place.js';
+export { datasetRules, type DatasetRulesOptions } from './datasets/dataset-rules.js';
+export { fitsPreviewOf, type PreviewOf } from './datasets/fits-preview-of.js';
+export { datasetFolder, PROCESSED_MARKERS } from './datasets/dataset-publish.js';
 
 export function wwtStudyRules(): Rule[] {
   return [place, tiles, thumbnail, wtml, publish, rootIndex];

@@ -3,15 +3,19 @@
 // Up to date when the repository's manifest carries this node's key.
 import { defineRule } from '../src/graph/rule.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
-import { type FileToPublish, PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
+import { PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
+import { publishedFiles } from '../src/repo/published-files.js';
 import { repositorySkip, reviewerRejection } from './repository-skips.js';
+
+/** The rules whose declared outputs (`publish`) make a study's data set. */
+const PUBLISHED_RULES = ['tiles', 'thumbnail', 'wtml'];
 
 export default defineRule({
   name: 'publish',
   version: 1,
   description: 'upload each data set to the data repository, manifest last',
   forEach: 'place',
-  after: ['tiles', 'thumbnail', 'wtml'],
+  after: PUBLISHED_RULES,
   publishes: true,
   skip: async (ctx) => reviewerRejection(ctx) ?? (await repositorySkip(ctx)),
   checkReadsOnlyRepository: true,
@@ -24,19 +28,8 @@ export default defineRule({
     return undefined;
   },
   run: async (ctx) => {
-    const files: FileToPublish[] = [];
-    for (const tile of ctx.upstream('tiles')[0]?.files['tiles'] ?? []) {
-      files.push({ path: tile.relative, source: tile.path, size: tile.size, sha256: tile.hash });
-    }
-    for (const [rule, output, name] of [
-      ['thumbnail', 'thumb', 'thumb.jpg'],
-      ['wtml', 'relative', 'index_rel.wtml'],
-      ['wtml', 'absolute', 'index.wtml'],
-    ] as const) {
-      const file = ctx.upstream(rule)[0]?.files[output]?.[0];
-      if (!file) throw new Error(`${rule} has not built ${name}`);
-      files.push({ path: name, source: file.path, size: file.size, sha256: file.hash });
-    }
+    // What each of them declares it publishes (tiles at the top, thumb.jpg, the two WTMLs).
+    const files = publishedFiles(ctx, PUBLISHED_RULES);
     ctx.status(`publishing ${files.length} files`);
     const result = await publishDataSet(ctx.repository, ctx.item, ctx.key, files, { signal: ctx.signal });
     ctx.log(`${result.uploaded} files uploaded (${result.uploadedBytes} bytes), ${result.unchanged} unchanged, ${result.removed} removed`);

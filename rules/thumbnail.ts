@@ -11,6 +11,7 @@ export default defineRule({
   forEach: 'place',
   inputs: (node) => ({ image: node.file! }),
   outputs: (node) => ({ thumb: `${node.item}/thumb.jpg` }),
+  publish: [{ output: 'thumb', as: 'thumb.jpg' }],
   params: { width: 96, height: 45, quality: 90, maxPixels: 1_000_000_000 },
   paramTypes: {
     width: { type: 'integer', min: 1, max: 16384 },

@@ -11,6 +11,7 @@ export default defineRule({
   forEach: 'place',
   inputs: (node) => ({ image: node.file! }),
   outputs: (node) => ({ tiles: `${node.item}/tiles/` }),
+  publish: [{ output: 'tiles', as: '' }],
   params: { pngCompression: 6, maxPixels: 1_000_000_000 },
   paramTypes: { pngCompression: { type: 'integer', min: 0, max: 9 }, maxPixels: { type: 'integer', min: 1 } },
   tools: sharpVersions,

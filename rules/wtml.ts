@@ -13,6 +13,10 @@ export default defineRule({
   description: 'index_rel.wtml and index.wtml for each image',
   forEach: 'place',
   outputs: (node) => ({ relative: `${node.item}/index_rel.wtml`, absolute: `${node.item}/index.wtml` }),
+  publish: [
+    { output: 'relative', as: 'index_rel.wtml' },
+    { output: 'absolute', as: 'index.wtml' },
+  ],
   params: (settings) => ({ publishUrlPrefix: settings.publishUrlPrefix }),
   // Checked at plan time, so `--dry-run` reports it and a real run stops before tiling anything.
   requires: (settings) => publishUrlPrefixProblem(settings.publishUrlPrefix),

@@ -82,6 +82,18 @@ export interface UpstreamView {
   readonly outputs: Readonly<Record<string, string>>;
   /** Output name → the files it holds (a folder output holds many). */
   readonly files: Readonly<Record<string, readonly BuiltFile[]>>;
+  /** Which of its outputs its rule says go into the item's published data set, and where. */
+  readonly published: readonly PublishedOutput[];
+}
+
+/**
+ * An output that goes into the item's published data set (docs/seams.md §5): a folder output's files go under
+ * `as` (a folder ending in '/', or '' for the data set's top), a file output becomes the file `as` (or keeps its
+ * name under `as` when that ends in '/'). Publishing rules gather every upstream output so marked.
+ */
+export interface PublishedOutput {
+  readonly output: string;
+  readonly as: string;
 }
 
 export interface RunContext<P extends Params = Params> {
@@ -110,6 +122,8 @@ export interface CheckContext {
   readonly id: string;
   readonly item: string;
   readonly key: string;
+  /** The node's parameters (a check may need them to know where its outputs went). */
+  readonly params: Params;
   readonly settings: Settings;
   readonly repository: Repository;
 }
@@ -168,6 +182,8 @@ export interface RuleDefinition<P extends Params = Params> {
   readonly unaffectedByRemovedUpstream?: boolean;
   /** True for rules that write to the data repository: `imgbuild process` builds everything else. */
   readonly publishes?: boolean;
+  /** Outputs of this rule that belong in the item's published data set, and where they go. */
+  readonly publish?: readonly PublishedOutput[];
   /** The work, in-process. */
   readonly run?: (ctx: RunContext<P>) => Promise<void> | void;
   /** Or: a program to run, as an argument vector (each element is passed as one argument, never re-split). */
@@ -200,6 +216,11 @@ export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rul
   }
   if ((definition.run === undefined) === (definition.command === undefined)) {
     throw new RuleError(`${where}: give exactly one of run (a function) or command (an argument vector)`);
+  }
+  for (const entry of definition.publish ?? []) {
+    if (typeof entry?.output !== 'string' || typeof entry.as !== 'string' || entry.as.startsWith('/') || entry.as.split('/').includes('..')) {
+      throw new RuleError(`${where}: each publish entry is { output: 'name', as: 'path in the data set' } with a relative path (no '..'), not ${JSON.stringify(entry)}`);
+    }
   }
   if (typeof definition.version !== 'number' && typeof definition.version !== 'string') {
     throw new RuleError(`${where}: version must be a number or a string`);

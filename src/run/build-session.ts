@@ -182,7 +182,7 @@ export class BuildSession {
       nodes,
       state,
       hasher,
-      ({ node, key }) => ({ id: node.id, item: node.item, key, settings, repository: checked }),
+      ({ node, key }) => ({ id: node.id, item: node.item, key, params: node.params, settings, repository: checked }),
       display,
       forced,
       reuse,

@@ -285,5 +285,5 @@ function upstreamView(node: BuildNode, state: BuildState, keys: ReadonlyMap<stri
     if (root === undefined) continue;
     files[name]!.push({ path: relative === '' ? root : path.join(root, relative), relative, size, hash });
   }
-  return { id: node.id, rule: node.rule.name, item: node.item, key: keys.get(node.id) ?? record?.key ?? '', outputs, files };
+  return { id: node.id, rule: node.rule.name, item: node.item, key: keys.get(node.id) ?? record?.key ?? '', outputs, files, published: node.rule.publish ?? [] };
 }
