@@ -14,7 +14,7 @@ import catalog from './archive/catalog.js';
 
 export { place, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, archivePublish, catalog };
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
-export { FITS_FILES } from './preview.js';
+export { FITS_FILES } from './fits-files.js';
 export { IMAGE_FILES } from './place.js';
 
 export function wwtStudyRules(): Rule[] {
