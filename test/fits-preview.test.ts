@@ -159,7 +159,7 @@ export default defineConfig({ incoming: 'incoming', work: 'work', local: 'repo',
 });
 
 
-test('README "FITS inputs and previews": its config previews a FITS file beside a JPEG with `all`', () => {
+test('README "FITS inputs and previews": its config previews a FITS file beside a JPEG with `all`, and tiles both', () => {
   const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const config = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## FITS inputs and previews')))![1]!;
   const p = new TempProject('imgbuild-preview-readme-');
@@ -171,7 +171,8 @@ test('README "FITS inputs and previews": its config previews a FITS file beside 
     assert.is(run.code, 0, run.stderr);
     assert.ok(run.report.ran!.some((r) => r.id === 'preview:frame'));
     assert.ok(fs.existsSync(p.path('work/frame/preview.jpg')) && fs.existsSync(p.path('work/frame/preview-thumb.jpg')));
-    assert.ok(fs.existsSync(p.path('repo/orion/index.wtml')), 'the JPEG still goes through the study pipeline');
+    assert.ok(fs.existsSync(p.path('repo/orion/index.wtml')), 'the JPEG goes through the study pipeline');
+    assert.ok(fs.existsSync(p.path('repo/frame/index.wtml')) && fs.existsSync(p.path('repo/frame/thumb.jpg')), 'and so does the FITS file');
   } finally {
     fs.rmSync(p.dir, { recursive: true });
   }
