@@ -1,6 +1,8 @@
-// The built-in rules of the WWT study pipeline: raw image → placement → tiles + thumbnail + WTML → publish →
-// root index. A config can use them all (`wwtStudyRules()`), pick some, or add its own beside them.
+// The built-in rules of the WWT study pipeline: raw image → placement (→ for a FITS file, its scaled 8-bit
+// picture) → tiles + thumbnail + WTML → publish → root index. A config can use them all (`wwtStudyRules()`),
+// pick some, or add its own beside them.
 import type { Rule } from '../src/graph/rule.js';
+import fitsPicture from './fits-picture.js';
 import place from './place.js';
 import preview from './preview.js';
 import publish from './publish.js';
@@ -12,16 +14,16 @@ import exposure from './archive/exposure.js';
 import archivePublish from './archive/archive-publish.js';
 import catalog from './archive/catalog.js';
 
-export { place, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, archivePublish, catalog };
+export { place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, archivePublish, catalog };
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
-export { FITS_FILES } from './preview.js';
+export { FITS_FILES } from './fits-files.js';
 export { IMAGE_FILES } from './place.js';
 export { datasetRules, type DatasetRulesOptions } from './datasets/dataset-rules.js';
 export { fitsPreviewOf, type PreviewOf } from './datasets/fits-preview-of.js';
 export { datasetFolder, PROCESSED_MARKERS } from './datasets/dataset-publish.js';
 
 export function wwtStudyRules(): Rule[] {
-  return [place, tiles, thumbnail, wtml, publish, rootIndex];
+  return [place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex];
 }
 
 /**

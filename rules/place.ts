@@ -1,28 +1,36 @@
-// Rule `place`: where each incoming image goes on the sky (AVM, or a `.wcs.fits` sidecar), as JSON that the
-// tiles, thumbnail and WTML rules read. One node per image in the incoming folder.
+// Rule `place`: where each incoming image goes on the sky (AVM, or a `.wcs.fits` sidecar; a FITS file's own
+// header), as JSON that the tiles, thumbnail and WTML rules read. One node per image in the incoming folder.
 import fs from 'node:fs';
-import { defineRule, optionalInput } from '../src/graph/rule.js';
+import { placeFitsImage } from '../src/fits/place-fits-image.js';
+import { defineRule, type InputSpec, type NodeIdentity, optionalInput } from '../src/graph/rule.js';
 import { placeImage } from '../src/wwt/image-placement.js';
 import { sharpVersions } from '../src/wwt/sharp-loader.js';
+import { FITS_FILES, isFitsExtension, NOT_WCS_SIDECARS } from './fits-files.js';
 import { repositorySkip } from './repository-skips.js';
 
-/** Image files a study can be made from. */
+/** Image files a study can be made from directly. */
 export const IMAGE_FILES = '{id}.{ext:jpg|jpeg|png|tif|tiff}';
+
+/** Whether the node's image is a FITS file (tiled from its scaled 8-bit picture, placed from its header). */
+export function isFitsItem(node: Pick<NodeIdentity, 'wildcards'>): boolean {
+  return isFitsExtension(node.wildcards['ext']);
+}
 
 export default defineRule({
   name: 'place',
   version: 1,
-  description: 'read the placement (AVM or .wcs.fits sidecar) of each incoming image',
-  forEach: { files: IMAGE_FILES, in: 'incoming' },
-  inputs: (node) => ({
-    image: node.file!,
-    sidecar: optionalInput(node.file!.replace(/\.[^./]+$/, '.wcs.fits')),
-  }),
+  description: 'read the placement (AVM, .wcs.fits sidecar or FITS header) of each incoming image',
+  forEach: { files: [NOT_WCS_SIDECARS, IMAGE_FILES, FITS_FILES], in: 'incoming' },
+  inputs: (node): Record<string, InputSpec> =>
+    isFitsItem(node)
+      ? { image: node.file! }
+      : { image: node.file!, sidecar: optionalInput(node.file!.replace(/\.[^./]+$/, '.wcs.fits')) },
   outputs: (node) => ({ placement: `${node.item}/placement.json` }),
   tools: sharpVersions,
   skip: repositorySkip,
   run: async (ctx) => {
-    const placement = await placeImage(ctx.inputs['image']!, ctx.inputs['sidecar']);
+    const image = ctx.inputs['image']!;
+    const placement = isFitsItem(ctx) ? await placeFitsImage(image) : await placeImage(image, ctx.inputs['sidecar']);
     for (const warning of placement.warnings) ctx.warn(warning);
     fs.writeFileSync(ctx.outputs['placement']!, JSON.stringify(placement, null, 1));
   },

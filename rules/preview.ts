@@ -1,34 +1,32 @@
-// Rule `preview`: each FITS file in the incoming folder as preview.jpg (full size) and thumb.jpg (longest side
-// 128 px), as CALDP makes them with fitscut: asinh with 99.5 % of the histogram unless the params say otherwise.
+// Rule `preview`: each FITS file in the incoming folder as preview.jpg (full size) and preview-thumb.jpg (longest
+// side 128 px), as CALDP makes them with fitscut: asinh with 99.5 % of the histogram unless the params say otherwise.
 import path from 'node:path';
 import { renderFitsPreview } from '../src/fits/fits-preview.js';
-import { PREVIEW_SCALINGS, type PreviewScaling } from '../src/fits/preview-scaling.js';
+import type { PreviewScaling } from '../src/fits/preview-scaling.js';
 import { defineRule } from '../src/graph/rule.js';
 import { sharpVersions } from '../src/wwt/sharp-loader.js';
-
-/** FITS files a preview is made from (.fz: tile-compressed; .gz: gzip). */
-export const FITS_FILES = '{id}.{ext:fits|fit|fts|fz}';
+import { FITS_FILES, NOT_WCS_SIDECARS } from './fits-files.js';
+import { FITS_SCALING_PARAMS, FITS_SCALING_TYPES } from './fits-scaling-params.js';
 
 export default defineRule({
   name: 'preview',
-  version: 1,
+  // 2: the thumbnail is preview-thumb.jpg (thumb.jpg is the study's, now that FITS files are tiled too).
+  version: 2,
   description: 'an 8-bit JPEG preview and thumbnail of each FITS image',
-  forEach: { files: FITS_FILES, in: 'incoming' },
+  // NAME.wcs.fits beside an image is that image's placement (header only, no pixels), not an exposure.
+  forEach: { files: [NOT_WCS_SIDECARS, FITS_FILES], in: 'incoming' },
   inputs: (node) => ({ fits: node.file! }),
-  outputs: (node) => ({ preview: `${node.item}/preview.jpg`, thumb: `${node.item}/thumb.jpg` }),
+  outputs: (node) => ({ preview: `${node.item}/preview.jpg`, thumb: `${node.item}/preview-thumb.jpg` }),
   // hdu −1: the first HDU with image data.
-  params: { scaling: 'asinh', percent: 99.5, hdu: -1, thumbSize: 128, quality: 90, maxPixels: 268_435_456 },
+  params: { ...FITS_SCALING_PARAMS, hdu: -1, thumbSize: 128, quality: 90, maxPixels: 268_435_456 },
   paramTypes: {
-    scaling: { type: 'string', oneOf: PREVIEW_SCALINGS },
-    percent: { type: 'number', min: 50, max: 100 },
+    ...FITS_SCALING_TYPES,
     hdu: { type: 'integer', min: -1, max: 999 },
     thumbSize: { type: 'integer', min: 1, max: 16384 },
     quality: { type: 'integer', min: 1, max: 100 },
     maxPixels: { type: 'integer', min: 1 },
   },
   tools: sharpVersions,
-  // NAME.wcs.fits beside an image is that image's placement (header only, no pixels), not an exposure.
-  skip: (ctx) => (/\.wcs$/i.test(ctx.item) ? `${ctx.item}.fits is a WCS sidecar, not an image to preview` : undefined),
   run: async (ctx) => {
     const hdu = Number(ctx.params['hdu']);
     const result = await renderFitsPreview(ctx.inputs['fits']!, {

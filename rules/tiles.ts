@@ -3,13 +3,16 @@ import { defineRule } from '../src/graph/rule.js';
 import { sharpVersions } from '../src/wwt/sharp-loader.js';
 import { tileStudy } from '../src/wwt/study-tiler.js';
 import { readPlacement } from './read-placement.js';
+import { studyImage, studyInputs } from './study-image.js';
 
 export default defineRule({
   name: 'tiles',
   version: 1,
   description: 'tile each image into a WWT study pyramid',
   forEach: 'place',
-  inputs: (node) => ({ image: node.file! }),
+  // A FITS item is tiled from its scaled 8-bit picture (whose key covers the FITS file), not from the file.
+  after: ['fits-picture'],
+  inputs: studyInputs,
   outputs: (node) => ({ tiles: `${node.item}/tiles/` }),
   publish: [{ output: 'tiles', as: '' }],
   params: { pngCompression: 6, maxPixels: 1_000_000_000 },
@@ -19,7 +22,7 @@ export default defineRule({
     const placement = readPlacement(ctx);
     const step = `tiling ${placement.width}×${placement.height}`;
     ctx.status(step);
-    const result = await tileStudy(ctx.inputs['image']!, ctx.outputs['tiles']!, {
+    const result = await tileStudy(studyImage(ctx), ctx.outputs['tiles']!, {
       flipRows: placement.flipRows,
       pngCompression: Number(ctx.params['pngCompression']),
       maxPixels: Number(ctx.params['maxPixels']),

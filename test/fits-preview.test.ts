@@ -139,16 +139,18 @@ export default defineConfig({ incoming: 'incoming', work: 'work', local: 'repo',
     p.write('incoming/good.fits', imageFile(-32, 300, 200, pixelsOf(300, 200, (x, row) => x + row)));
     const bad = imageFile(16, 100, 100, pixelsOf(100, 100, (x) => x));
     p.write('incoming/cut.fits', bad.subarray(0, 2880 + 5000));
-    // A header-only WCS sidecar of a JPEG is not an exposure: skipped, not failed.
+    // A header-only WCS sidecar of a JPEG is not an exposure: no node at all (and, with no image rule here to
+    // read it, a file no rule takes).
     p.copyFixture('1904-66_AZP.header.fits', 'incoming/orion.wcs.fits');
     const run = p.json(['preview', '--keep-going']);
     assert.is(run.code, 1, run.stderr);
-    assert.equal(run.report.skipped?.map((r) => r.id), ['preview:orion.wcs'], JSON.stringify(run.report));
+    assert.equal(run.report.skipped ?? [], [], JSON.stringify(run.report));
+    assert.ok(run.report.warnings?.some((w) => /orion\.wcs\.fits/.test(w.message)), JSON.stringify(run.report.warnings));
     assert.equal(run.report.ran?.map((r) => r.id), ['preview:good']);
     assert.equal(run.report.failed?.map((r) => r.id), ['preview:cut']);
     assert.match(run.report.failed![0]!.error!, /cut\.fits \(HDU 0\): the data unit is truncated/);
     const previewJpg = await sharp(p.path('work/good/preview.jpg')).metadata();
-    const thumbJpg = await sharp(p.path('work/good/thumb.jpg')).metadata();
+    const thumbJpg = await sharp(p.path('work/good/preview-thumb.jpg')).metadata();
     assert.equal([previewJpg.width, previewJpg.height, thumbJpg.width, thumbJpg.height], [300, 200, 128, 85]);
     assert.not.ok(fs.existsSync(p.path('work/cut/preview.jpg')), 'nothing partial is left as built');
   } finally {
@@ -157,7 +159,7 @@ export default defineConfig({ incoming: 'incoming', work: 'work', local: 'repo',
 });
 
 
-test('README "FITS inputs and previews": its config previews a FITS file beside a JPEG with `all`', () => {
+test('README "FITS inputs and previews": its config previews a FITS file beside a JPEG with `all`, and tiles both', () => {
   const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const config = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## FITS inputs and previews')))![1]!;
   const p = new TempProject('imgbuild-preview-readme-');
@@ -168,8 +170,9 @@ test('README "FITS inputs and previews": its config previews a FITS file beside 
     const run = p.json(['all']);
     assert.is(run.code, 0, run.stderr);
     assert.ok(run.report.ran!.some((r) => r.id === 'preview:frame'));
-    assert.ok(fs.existsSync(p.path('work/frame/preview.jpg')) && fs.existsSync(p.path('work/frame/thumb.jpg')));
-    assert.ok(fs.existsSync(p.path('repo/orion/index.wtml')), 'the JPEG still goes through the study pipeline');
+    assert.ok(fs.existsSync(p.path('work/frame/preview.jpg')) && fs.existsSync(p.path('work/frame/preview-thumb.jpg')));
+    assert.ok(fs.existsSync(p.path('repo/orion/index.wtml')), 'the JPEG goes through the study pipeline');
+    assert.ok(fs.existsSync(p.path('repo/frame/index.wtml')) && fs.existsSync(p.path('repo/frame/thumb.jpg')), 'and so does the FITS file');
   } finally {
     fs.rmSync(p.dir, { recursive: true });
   }

@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { quoteName } from '../quote-name.js';
 import { ItemIdError, reservedIdReason, sanitizeItemId } from './item-id.js';
 import { isInProgressName } from './in-progress-name.js';
-import { compilePattern, type FolderStamp, globPattern, matchPattern } from './pattern.js';
+import { compilePattern, type FolderStamp, globPattern, matchPattern, takenBy } from './pattern.js';
 import { type FileSource, type NodeIdentity, type Params, type Rule, RuleError, sourcePatterns } from './rule.js';
 
 export interface NodeInput {
@@ -167,7 +167,9 @@ export function buildGraph(
     const ruleNodes: BuildNode[] = [];
     const ruleItems = new Map<string, BuildNode>();
     const items = new Map<string, string>();
-    const after = (rule.after ?? []).map((name) => [name, byItem.get(name)] as const);
+    // A partner rule that makes nodes only for some items (`onlyFor`: the FITS picture of FITS items) is joined
+    // where it has a node; any other partner must have one for every item.
+    const after = (rule.after ?? []).map((name) => [name, byItem.get(name), ordered.find((r) => r.name === name)?.onlyFor !== undefined] as const);
     for (const seed of seeds) {
       const id = seed.item === '' ? rule.name : `${rule.name}:${seed.item}`;
       const clash = items.get(id);
@@ -183,8 +185,9 @@ export function buildGraph(
         ...(seed.files ? { files: seed.files } : {}),
       };
       const upstream = after.length > 0 ? [...seed.upstream] : seed.upstream;
-      for (const [name, partners] of after) {
+      for (const [name, partners, partial] of after) {
         const partner = partners?.get(seed.item);
+        if (!partner && partial) continue;
         if (!partner) throw new RuleError(`rule ${rule.name} needs ${name} for item ${JSON.stringify(seed.item)}, but ${name} has no node for it`);
         if (!upstream.includes(partner)) upstream.push(partner);
       }
@@ -238,11 +241,11 @@ function shownPath(file: string, settings: Settings): string {
  * `NAME.wcs.fits` sidecar read as an optional input): a `.webp` or `.gif` the user expects to see built.
  */
 function unclaimedFiles(rules: readonly Rule[], nodes: readonly BuildNode[], rejected: readonly RejectedFile[], settings: Settings): string[] {
-  const patterns = rules
+  const sources = rules
     .map((r) => r.forEach)
     .filter((f): f is FileSource => typeof f === 'object' && (f.in === undefined || f.in === 'incoming'))
-    .flatMap((f) => sourcePatterns(f).map(compilePattern));
-  if (patterns.length === 0) return [];
+    .map((f) => sourcePatterns(f).map(compilePattern));
+  if (sources.length === 0) return [];
   const claimed = new Set<string>(rejected.map((r) => r.file));
   for (const node of nodes) for (const input of node.inputs) claimed.add(input.path);
   let entries: fs.Dirent[];
@@ -255,7 +258,7 @@ function unclaimedFiles(rules: readonly Rule[], nodes: readonly BuildNode[], rej
   for (const entry of entries) {
     if (!entry.isFile() || isInProgressName(entry.name)) continue;
     const file = path.join(settings.incoming, entry.name);
-    if (claimed.has(file) || patterns.some((p) => matchPattern(p, entry.name))) continue;
+    if (claimed.has(file) || sources.some((patterns) => takenBy(patterns, entry.name))) continue;
     unclaimed.push(shownPath(file, settings));
   }
   return unclaimed.sort();
@@ -278,9 +281,12 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   };
   const taken = new Set<string>();
   const groups = new Map<string, Seed>();
-  for (const pattern of sourcePatterns(source).map(compilePattern)) for (const match of globPattern(folder, pattern, listed)) {
+  const patterns = sourcePatterns(source).map(compilePattern);
+  const excluding = patterns.filter((p) => p.exclude);
+  for (const pattern of patterns) for (const match of pattern.exclude ? [] : globPattern(folder, pattern, listed)) {
     if (taken.has(match.relative)) continue;
     taken.add(match.relative);
+    if (excluding.some((p) => matchPattern(p, match.relative))) continue;
     const file = resolveUnder(folder, match.relative);
     const grouped = source.group && match.problem === undefined ? source.group(match) : undefined;
     const raw = grouped && 'id' in grouped ? grouped.id : (match.wildcards['id'] ?? Object.values(match.wildcards).join('-'));

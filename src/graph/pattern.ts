@@ -1,6 +1,8 @@
 // File patterns with named wildcards: `{id}.{ext:jpg|jpeg|png}` or `raw/{night}/{id}.fits`.
 // `{name}` matches one or more characters within a path segment; `{name:a|b}` matches one of the listed
-// alternatives (case-insensitive); `*` matches anything within a segment without naming it.
+// alternatives (case-insensitive); `*` matches anything within a segment without naming it. A pattern written
+// `!{id}.wcs.fits` excludes: among a source's patterns, a file it matches is taken by none of them (a FITS-WCS
+// sidecar matches `{id}.fits` too, but it is its image's placement, not an image).
 import { ImgbuildError } from '../errors.js';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +15,8 @@ export interface FilePattern {
   /** Number of directory levels below the root the pattern reaches into. */
   readonly depth: number;
   readonly regex: RegExp;
+  /** Written with a leading `!`: files it matches are not taken by the source (see `takenBy`). */
+  readonly exclude: boolean;
 }
 
 export interface PatternMatch {
@@ -41,9 +45,11 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export function compilePattern(source: string): FilePattern {
+export function compilePattern(written: string): FilePattern {
+  const exclude = written.startsWith('!');
+  const source = exclude ? written.slice(1) : written;
   if (source.startsWith('/') || source.split('/').includes('..')) {
-    throw new PatternError(`pattern ${JSON.stringify(source)} must be relative and stay inside its folder`);
+    throw new PatternError(`pattern ${JSON.stringify(written)} must be relative and stay inside its folder`);
   }
   const wildcards: string[] = [];
   let regex = '^';
@@ -62,7 +68,22 @@ export function compilePattern(source: string): FilePattern {
     regex += choices === undefined ? `(?<${name}>[^/]+?)` : `(?<${name}>${choices.split('|').map(escapeRegExp).join('|')})`;
   }
   regex += escapeRegExp(source.slice(at)) + '$';
-  return { source, wildcards, depth: source.split('/').length - 1, regex: new RegExp(regex, 'i') };
+  return { source: written, wildcards, depth: source.split('/').length - 1, regex: new RegExp(regex, 'i'), exclude };
+}
+
+/**
+ * The first of a source's taking patterns that matches `relative`, or undefined when none does or an
+ * excluding (`!`) pattern matches it.
+ */
+export function takenBy(patterns: readonly FilePattern[], relative: string): PatternMatch | undefined {
+  let taken: PatternMatch | undefined;
+  for (const pattern of patterns) {
+    const match = matchPattern(pattern, relative);
+    if (match === undefined) continue;
+    if (pattern.exclude) return undefined;
+    taken ??= match;
+  }
+  return taken;
 }
 
 export function matchPattern(pattern: FilePattern, relative: string): PatternMatch | undefined {

@@ -14,7 +14,10 @@ import { assertTileable, determinant, flipRows, rescale, type Wcs, WcsError } fr
 export interface PlacementRecord {
   readonly width: number;
   readonly height: number;
-  readonly source: 'avm' | 'wcs-sidecar' | 'none';
+  /** Where the placement came from; a FITS file's own header is `fits-header` (see fits/place-fits-image.ts). */
+  readonly source: 'avm' | 'wcs-sidecar' | 'fits-header' | 'none';
+  /** For a FITS file: the HDU whose image is placed and tiled (0 = primary). */
+  readonly hdu?: number;
   /** Top-down WCS of the image as tiled (after any flip), positive parity. */
   readonly wcs?: Wcs;
   /** The tiler must flip the rows (the file is stored mirrored relative to the sky). */
