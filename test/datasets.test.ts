@@ -4,52 +4,8 @@ import fs from 'node:fs';
 import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { imageFile } from '../src/fits/fits-writer.js';
 import { TempProject } from './helpers/project.js';
-
-/** A 64×32 float image: a ramp, so the preview has something to scale. */
-function rawFits(seed: number): Buffer {
-  const values = Array.from({ length: 64 * 32 }, (_, i) => (i % 64) * seed + Math.floor(i / 64));
-  return imageFile(-32, 64, 32, values, [['OBJECT', `target ${seed}`]]);
-}
-
-function caldpProject(): TempProject {
-  const p = new TempProject('imgbuild-datasets-');
-  p.write('incoming/j8cb010b0_raw.fits', rawFits(1));
-  p.write('incoming/j8cb010c0_raw.fits', rawFits(2));
-  p.write('incoming/j8cb99999_raw.fits', rawFits(3));
-  // The "calibration program": copies raw → flt, writes a trailer; refuses dataset j8cb99999 like calacs would.
-  p.write(
-    'calibrate.cjs',
-    [
-      "const fs = require('fs');",
-      'const [raw, flt, trailer] = process.argv.slice(2);',
-      "console.log('CALACS version 10.3.5: processing ' + raw.split('/').pop());",
-      "if (raw.includes('j8cb99999')) { console.error('ERROR: no matching reference file for DARKFILE'); process.exit(2); }",
-      'fs.copyFileSync(raw, flt);',
-      "fs.writeFileSync(trailer, 'calibrated ' + raw.split('/').pop() + '\\n');",
-    ].join('\n'),
-  );
-  p.write(
-    'pipeline.config.ts',
-    `import { defineConfig, defineRule, datasetRules } from 'imgbuild';
-const calibrate = defineRule({
-  name: 'calibrate',
-  version: 1,
-  forEach: { files: '{id}_raw.fits' },
-  inputs: (node) => ({ raw: node.file! }),
-  outputs: (node) => ({ flt: \`\${node.item}/\${node.item}_flt.fits\`, trailer: \`\${node.item}/\${node.item}.tra\` }),
-  publish: [{ output: 'flt', as: '' }, { output: 'trailer', as: '' }],
-  command: (ctx) => [process.execPath, 'calibrate.cjs', ctx.inputs['raw']!, ctx.outputs['flt']!, ctx.outputs['trailer']!],
-});
-export default defineConfig({
-  rules: datasetRules({ rules: [calibrate], previews: [{ rule: 'calibrate', output: 'flt' }] }),
-  params: { 'dataset-publish': { instruments: { j: 'acs' } } },
-});
-`,
-  );
-  return p;
-}
+import { caldpProject, rawFits } from './helpers/caldp-project.js';
 
 test("CALDP's layout: products, logs and metrics, previews, and a processed marker per dataset; a failed dataset publishes nothing", async () => {
   const p = caldpProject();

@@ -23,6 +23,7 @@ The built-in rules: place, tiles, thumbnail, wtml, publish, index.
 
 Options:
   --config FILE               pipeline config (default: pipeline.config.ts, if present)
+  --repository URI            the data repository as CALDP names outputs: file:DIR or s3://bucket/prefix
   --local DIR                 the data repository: a local folder (default: repo), or
   --azure-conn-env NAME       … Azure Blob Storage: NAME is the environment variable holding the
                               connection string (never the string itself)
@@ -32,7 +33,8 @@ Options:
   --s3-prefix P                 optional folder inside the bucket
   --s3-endpoint URL             an S3-compatible server (path-style addressing)
   --s3-region R                 region (default: AWS_REGION, else us-east-1)
-  --incoming DIR              folder of images to process (default: incoming)
+  --incoming DIR|URI          folder of images to process (default: incoming); s3://bucket/prefix is
+                              fetched into a local copy under the cache folder before each run
   --work DIR                  folder for built outputs before publishing (default: work)
   --publish-url-prefix URL    URL the repository is served under (for index.wtml)
   --cache DIR                 build state folder (default: cache)

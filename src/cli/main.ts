@@ -230,7 +230,11 @@ async function run(argv: string[]): Promise<number> {
           emit: onEvent,
           ...(values.poll ? { poll: true } : {}),
           // Archive ingest expires what is due every few minutes on its own (imgbuild expire does it by hand).
-          periodic: session.rules.some((r) => r.name === 'archive-publish')
+          periodic: [
+            // A remote incoming (s3://…) has no events: it is listed again every 30 s, and what is fetched into
+            // its mirror arrives like any file.
+            ...(session.settings.incomingSource !== undefined ? [{ everyMs: 30_000, run: () => session.syncIncoming(onEvent) }] : []),
+            ...(session.rules.some((r) => r.name === 'archive-publish')
             ? [
                 {
                   everyMs: session.settings.expiry.checkEveryMs,
@@ -240,7 +244,8 @@ async function run(argv: string[]): Promise<number> {
                   },
                 },
               ]
-            : [],
+            : []),
+          ],
           onWatch: (event) => {
             if (values.json) {
               if (event.type !== 'batch-start') process.stdout.write(JSON.stringify({ watch: event }) + '\n');

@@ -3,6 +3,7 @@
 /** parseArgs options for `--local`, the `--azure-…` flags and the `--s3-…` flags. */
 export const REPOSITORY_OPTIONS = {
   local: { type: 'string' },
+  repository: { type: 'string' },
   'azure-conn-env': { type: 'string' },
   'azure-container': { type: 'string' },
   'azure-path-prefix': { type: 'string' },
@@ -18,6 +19,7 @@ type RepositoryFlagValues = { readonly [K in keyof typeof REPOSITORY_OPTIONS]?: 
 export function repositoryOverrides(values: RepositoryFlagValues) {
   return {
     local: values.local,
+    repository: values.repository,
     azureConnEnv: values['azure-conn-env'],
     azureContainer: values['azure-container'],
     azurePathPrefix: values['azure-path-prefix'],

@@ -26,7 +26,7 @@ function configNamesRepository(config: PipelineConfig): boolean {
 }
 
 /** A short readable name for a repository, safe as part of a folder name. */
-function repositorySlug(spec: RepositorySpec): string {
+export function repositorySlug(spec: RepositorySpec): string {
   const base = spec.kind === 'local' ? path.basename(spec.dir) : spec.kind === 'azure' ? spec.container : spec.bucket;
   const readable = base.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._-]+|[._-]+$/g, '').slice(0, 40) || spec.kind;
   const hash = crypto.createHash('sha256').update(repositoryIdentity(spec)).digest('hex').slice(0, 8);

@@ -4,7 +4,7 @@ import type { Params, Rule } from '../graph/rule.js';
 import type { ExpiryConfig } from '../archive/expiry-policy.js';
 
 export interface PipelineConfig {
-  /** Folder of new images (default `incoming`). */
+  /** Folder of new images (default `incoming`), or a URI to fetch them from: file:DIR or s3://bucket/prefix. */
   readonly incoming?: string;
   /** Where nodes write their outputs, per item (default `work`). */
   readonly work?: string;
@@ -12,6 +12,8 @@ export interface PipelineConfig {
   readonly cache?: string;
   /** The data repository folder, toasty's `--local` (default `repo`). */
   readonly local?: string;
+  /** The data repository as a URI, as CALDP names outputs: file:DIR or s3://bucket/prefix. */
+  readonly repository?: string;
   /** The data repository in Azure Blob Storage instead (connEnv names the variable holding the connection string). */
   readonly azure?: { readonly connEnv: string; readonly container: string; readonly pathPrefix?: string };
   /** The data repository in S3 or an S3-compatible server instead (credentials from the AWS SDK's chain). */
@@ -37,7 +39,7 @@ export interface PipelineConfig {
   readonly catalog?: { readonly sqlite?: string; readonly urlEnv?: string };
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog']);
 
 export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
@@ -63,7 +65,7 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
   for (const key of Object.keys(record)) {
     if (!KNOWN_SETTINGS.has(key)) throw new ConfigError(`${file}: unknown setting ${JSON.stringify(key)} (known: ${[...KNOWN_SETTINGS].join(', ')})`);
   }
-  for (const key of ['incoming', 'work', 'cache', 'local', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl']) {
+  for (const key of ['incoming', 'work', 'cache', 'local', 'repository', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl']) {
     if (record[key] !== undefined && typeof record[key] !== 'string') throw new ConfigError(`${file}: ${key} must be a string`);
   }
   if (record['jobs'] !== undefined && !(Number.isInteger(record['jobs']) && (record['jobs'] as number) > 0)) {

@@ -1,6 +1,6 @@
 // Flags over the config file over the repository's toasty-pipeline-config.yaml over defaults: the Settings a
 // build runs with.
-import { folderSeparation } from './folders-for-repository.js';
+import { folderSeparation, repositorySlug } from './folders-for-repository.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { PipelineConfig } from './pipeline-config.js';
@@ -9,6 +9,7 @@ import { normalizePrefix, type RepositorySpec, RepositorySpecError } from '../re
 import type { RepositoryDefaults } from './repository-config.js';
 import type { FolderSeparation } from './folders-for-repository.js';
 import { expiryPolicy } from '../archive/expiry-policy.js';
+import { isRepositoryUri, parseRepositoryUri } from '../repo/repository-uri.js';
 
 /** Flags that override the config (paths relative to the current folder). */
 export interface SettingOverrides {
@@ -16,6 +17,8 @@ export interface SettingOverrides {
   readonly work?: string | undefined;
   readonly cache?: string | undefined;
   readonly local?: string | undefined;
+  /** `--repository URI`: file:DIR or s3://bucket/prefix. */
+  readonly repository?: string | undefined;
   readonly azureConnEnv?: string | undefined;
   readonly azureContainer?: string | undefined;
   readonly azurePathPrefix?: string | undefined;
@@ -57,9 +60,13 @@ function checkEndpoint(endpoint: string | undefined, where: string): string | un
 /** The repository the flags name, else the config's, else the default local folder. */
 export function resolveRepository(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): RepositorySpec {
   const azureFlags = flags.azureConnEnv !== undefined || flags.azureContainer !== undefined || flags.azurePathPrefix !== undefined;
-  const s3Flags = flags.s3Bucket !== undefined || flags.s3Prefix !== undefined || flags.s3Endpoint !== undefined || flags.s3Region !== undefined;
-  const chosen = [flags.local !== undefined, azureFlags, s3Flags].filter(Boolean).length;
-  if (chosen > 1) throw new RepositorySpecError('give one data repository: --local, the --azure-* flags, or the --s3-* flags');
+  // --s3-endpoint/--s3-region alone serve an s3:// URI (--repository or --incoming) when one is given.
+  const s3Uri = [flags.repository, flags.incoming ?? config.incoming, config.repository].some((u) => u !== undefined && /^s3:/i.test(u));
+  const s3Flags = flags.s3Bucket !== undefined || flags.s3Prefix !== undefined || (!s3Uri && (flags.s3Endpoint !== undefined || flags.s3Region !== undefined));
+  const chosen = [flags.local !== undefined, azureFlags, s3Flags, flags.repository !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new RepositorySpecError('give one data repository: --repository URI, --local, the --azure-* flags, or the --s3-* flags');
+  const s3 = { endpoint: checkEndpoint(flags.s3Endpoint, '--s3-endpoint'), region: flags.s3Region };
+  if (flags.repository !== undefined) return parseRepositoryUri(flags.repository, cwd, '--repository', s3);
   if (flags.local !== undefined) return { kind: 'local', dir: path.resolve(cwd, flags.local) };
   if (azureFlags) {
     if (!flags.azureConnEnv || !flags.azureContainer) {
@@ -71,6 +78,7 @@ export function resolveRepository(config: PipelineConfig, projectDir: string, fl
     if (!flags.s3Bucket) throw new RepositorySpecError('an S3 repository needs --s3-bucket B');
     return { kind: 's3', bucket: flags.s3Bucket, prefix: normalizePrefix(flags.s3Prefix, '--s3-prefix'), endpoint: checkEndpoint(flags.s3Endpoint, '--s3-endpoint'), region: flags.s3Region };
   }
+  if (config.repository !== undefined) return parseRepositoryUri(config.repository, projectDir, 'repository in the pipeline config', s3);
   if (config.azure) {
     return { kind: 'azure', connEnv: config.azure.connEnv, container: config.azure.container, pathPrefix: normalizePrefix(config.azure.pathPrefix, 'azure.pathPrefix') };
   }
@@ -95,10 +103,24 @@ export function resolveSettings(
   const own = (flag: string | undefined, value: string | undefined, fallback: string): string =>
     flag === undefined && separation ? `${folder(flag, value, fallback)}-${separation.suffix}` : folder(flag, value, fallback);
   const cache = own(flags.cache, config.cache, DEFAULTS.cache);
+  // An incoming URI is mirrored into the cache (one folder per source), and the rules read the mirror.
+  const incomingText = flags.incoming ?? config.incoming;
+  const incomingSpec =
+    incomingText !== undefined && isRepositoryUri(incomingText)
+      ? parseRepositoryUri(incomingText, flags.incoming !== undefined ? cwd : projectDir, flags.incoming !== undefined ? '--incoming' : 'incoming in the pipeline config', { endpoint: checkEndpoint(flags.s3Endpoint, '--s3-endpoint'), region: flags.s3Region })
+      : undefined;
+  // file:DIR is simply that folder; only a remote source needs a mirror.
+  const incomingSource = incomingSpec?.kind === 'local' ? undefined : incomingSpec;
   const urlEnv = flags.catalogUrlEnv ?? config.catalog?.urlEnv;
   return {
     projectDir,
-    incoming: folder(flags.incoming, config.incoming, DEFAULTS.incoming),
+    incoming:
+      incomingSpec?.kind === 'local'
+        ? incomingSpec.dir
+        : incomingSource !== undefined
+          ? path.join(cache, 'incoming-mirror', repositorySlug(incomingSource))
+          : folder(flags.incoming, config.incoming, DEFAULTS.incoming),
+    ...(incomingSource !== undefined ? { incomingSource } : {}),
     work: own(flags.work, config.work, DEFAULTS.work),
     cache,
     expiry: expiryPolicy(config.archive?.expire, 'the pipeline config', config.archive?.expireEvery),

@@ -10,8 +10,10 @@ export type CatalogLocation = { readonly kind: 'sqlite'; readonly file: string }
 export interface Settings {
   /** Folder the config lives in (or the current folder without one); relative config paths start here. */
   readonly projectDir: string;
-  /** Where new images arrive. */
+  /** Where new images arrive (for a URI incoming: the local mirror of it, under the cache folder). */
   readonly incoming: string;
+  /** The incoming folder given as a URI (file:DIR, s3://bucket/prefix): fetched into `incoming` before each run. */
+  readonly incomingSource?: RepositorySpec;
   /** Where nodes write their outputs (toasty's out_todo), per item. */
   readonly work: string;
   /** Build state: the node records and the file-hash memo. */

@@ -77,6 +77,17 @@ export class AzureRepository implements Repository {
     }
   }
 
+  async getFile(path: string, file: string): Promise<boolean> {
+    const blob = (await this.client()).getBlockBlobClient(this.blobName(path));
+    try {
+      await withRetry(() => blob.downloadToFile(file));
+      return true;
+    } catch (error) {
+      if (AzureRepository.missing(error)) return false;
+      this.fail('reading', path, error);
+    }
+  }
+
   async put(path: string, body: Buffer, options: PutOptions): Promise<void> {
     const blob = (await this.writable()).getBlockBlobClient(this.blobName(path));
     try {
@@ -113,7 +124,7 @@ export class AzureRepository implements Repository {
         this.fail('listing', prefix || 'the root', error);
       }
       if (!page) return;
-      for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0 };
+      for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0, ...(blob.properties.etag ? { version: blob.properties.etag } : {}) };
       token = page.continuationToken || undefined;
     } while (token);
   }

@@ -61,6 +61,16 @@ export class LocalRepository implements Repository {
     await fs.promises.rename(temporary, target);
   }
 
+  async getFile(relative: string, file: string): Promise<boolean> {
+    try {
+      await fs.promises.copyFile(this.resolve(relative), file, fs.constants.COPYFILE_FICLONE);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
   async *list(prefix: string): AsyncIterable<RepositoryEntry> {
     const start = prefix === '' ? this.root : this.resolve(prefix.replace(/\/$/, ''));
     const walk = async function* (dir: string, relative: string): AsyncIterable<RepositoryEntry> {
@@ -76,7 +86,10 @@ export class LocalRepository implements Repository {
         if (entry.name.endsWith('.tmp')) continue;
         const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
         if (entry.isDirectory()) yield* walk(path.join(dir, entry.name), child);
-        else if (entry.isFile()) yield { path: child, size: (await fs.promises.stat(path.join(dir, entry.name))).size };
+        else if (entry.isFile()) {
+          const stat = await fs.promises.stat(path.join(dir, entry.name));
+          yield { path: child, size: stat.size, version: `${stat.mtimeMs}:${stat.ino}` };
+        }
       }
     };
     yield* walk(start, prefix.replace(/\/$/, ''));

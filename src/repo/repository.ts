@@ -5,6 +5,8 @@
 export interface RepositoryEntry {
   readonly path: string;
   readonly size: number;
+  /** Changes whenever the object's content may have (ETag, or a local file's mtime): what a mirror compares. */
+  readonly version?: string;
 }
 
 export interface Versioned {
@@ -22,6 +24,11 @@ export interface Repository {
   readonly description: string;
   /** The object's bytes, or undefined if there is none. */
   get(path: string): Promise<Buffer | undefined>;
+  /**
+   * Only where an object can be streamed to a file (every adapter here): write it to `file` without holding it
+   * in memory; false if there is no such object. A mirror of incoming FITS files uses it (files of gigabytes).
+   */
+  getFile?(path: string, file: string): Promise<boolean>;
   /** Store bytes, replacing what was there. */
   put(path: string, body: Buffer, options: PutOptions): Promise<void>;
   /** Store a local file, replacing what was there; adapters may stream it. */

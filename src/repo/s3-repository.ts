@@ -2,6 +2,7 @@
 // [--s3-region R]`. Credentials come from the AWS SDK's standard chain (environment, profile), never argv.
 // With an endpoint, path-style addressing, as S3-compatible servers expect.
 import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { errorStatus, withRetry } from './retry.js';
 import { assertRepositoryPath, type PutOptions, type Repository, type RepositoryEntry, type Versioned } from './repository.js';
@@ -68,6 +69,22 @@ export class S3Repository implements Repository {
     }
   }
 
+  async getFile(path: string, file: string): Promise<boolean> {
+    const { s3, client } = await this.open();
+    try {
+      return await withRetry(async () => {
+        const response = await client.send(new s3.GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+        // Streamed to the file: a FITS file of gigabytes never sits in memory. A retry starts the file again.
+        await pipeline(response.Body as NodeJS.ReadableStream, fs.createWriteStream(file));
+        return true;
+      });
+    } catch (error) {
+      const { status, code } = errorStatus(error);
+      if (status === 404 || code === 'NoSuchKey') return false;
+      this.fail('reading', path, error);
+    }
+  }
+
   async put(path: string, body: Buffer, options: PutOptions): Promise<void> {
     const { s3, client } = await this.open();
     try {
@@ -110,7 +127,7 @@ export class S3Repository implements Repository {
       const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }))).catch((error: unknown) =>
         this.fail('listing', prefix || 'the root', error),
       );
-      for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0 };
+      for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0, ...(object.ETag ? { version: object.ETag } : {}) };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

@@ -27,6 +27,8 @@ import { compilePattern, type FilePattern, matchPattern } from '../graph/pattern
 import { type FileSource, type Params, type Rule, sourcePatterns } from '../graph/rule.js';
 import { quoteName } from '../quote-name.js';
 import { RecordingRepository } from '../repo/recording-repository.js';
+import { mirrorIncoming } from '../repo/incoming-mirror.js';
+import { plural } from '../cli/plural.js';
 import { openRepository } from '../repo/repository-spec.js';
 import type { Repository } from '../repo/repository.js';
 import type { BuildRequest, BuildResult } from './build.js';
@@ -154,6 +156,11 @@ export class BuildSession {
       if (fresh !== undefined) return { summary: reportNoOp(fresh, dryRun, emit), settings, hashedFiles: 0 };
     }
 
+    // A remote incoming is fetched into its mirror first (not in a dry run: it changes nothing on disk).
+    if (settings.incomingSource !== undefined) {
+      if (dryRun) emit({ type: 'note', message: `planned on the local copy of ${describeRepositorySpec(settings.incomingSource)} as last fetched` });
+      else await this.syncIncoming(emit);
+    }
     if (this.graph === undefined || changed === undefined || this.changesNodes(changed)) this.expand();
     const graph = this.graph!;
     const { nodes, forced } = selectTargets(graph, targets);
@@ -245,6 +252,24 @@ export class BuildSession {
     state.save(false);
     dropFreshSnapshots(this.settings.cache);
     return forgotten;
+  }
+
+  private incomingSource: Repository | undefined;
+
+  /**
+   * Fetch what changed in a remote incoming (settings.incomingSource) into its local mirror; a watcher calls it
+   * every so often too, and the files it writes are then seen like any arriving file.
+   */
+  async syncIncoming(emit: EventSink = this.request.emit ?? (() => undefined)): Promise<void> {
+    const spec = this.settings.incomingSource;
+    if (spec === undefined) return;
+    this.incomingSource ??= await openRepository(spec);
+    const result = await mirrorIncoming(this.incomingSource, this.settings.incoming, this.request.signal);
+    const where = describeRepositorySpec(spec);
+    if (result.fetched.length > 0 || result.removed.length > 0) {
+      emit({ type: 'note', message: `incoming ${where}: fetched ${plural(result.fetched.length, 'file')}${result.removed.length > 0 ? `, removed ${result.removed.length} gone from it` : ''} (${result.unchanged} unchanged)` });
+    }
+    for (const name of result.refused) emit({ type: 'note', message: `incoming ${where}: ${JSON.stringify(name)} is not a usable file name here; left out` });
   }
 
   /** Let go of the cache (the repository adapters hold nothing that needs closing). */
@@ -401,7 +426,8 @@ function sourceFolder(source: string | undefined, settings: Settings): string {
  */
 function checkIncoming(rules: readonly Rule[], settings: Settings, request: BuildRequest): void {
   const readsIncoming = rules.some((r) => typeof r.forEach === 'object' && (r.forEach.in === undefined || r.forEach.in === 'incoming'));
-  if (!readsIncoming || fs.existsSync(settings.incoming)) return;
+  // A remote incoming's mirror is made by the first fetch.
+  if (!readsIncoming || settings.incomingSource !== undefined || fs.existsSync(settings.incoming)) return;
   const byFlag = request.overrides?.incoming !== undefined;
   if (!byFlag && request.config.incoming === undefined) return;
   const setBy = byFlag ? 'the --incoming flag' : `incoming in ${request.configFile ?? 'the pipeline config'}`;
