@@ -191,7 +191,7 @@ test('--help per command and rule, with defaults; --version names imgbuild, Node
     }
     assert.match(p.cli(['tiles', '--help']).stdout, 'pngCompression 6');
     assert.match(p.cli(['process', '--help']).stdout, 'upload nothing');
-    assert.match(p.cli(['--help']).stdout, '--incoming DIR              folder of images to process (default: incoming)');
+    assert.match(p.cli(['--help']).stdout, '--incoming DIR|URI          folder of images to process (default: incoming)');
     assertOneLineError(p, ['nosuch', '--help'], 2, 'usage', /no help for "nosuch"/);
     const version = p.cli(['--version']);
     assert.is(version.code, 0);

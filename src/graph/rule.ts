@@ -21,7 +21,8 @@ export type FileGroup = { readonly id: string; readonly wildcards?: Readonly<Rec
 
 /**
  * Files in a folder: `in` is `'incoming'` (the default), `'work'`, or a folder relative to the project.
- * `files` is a pattern, or several (a file matching any of them is taken once, by the first that matches).
+ * `files` is a pattern, or several (a file matching any of them is taken once, by the first that matches); a
+ * pattern written with a leading '!' ('!{id}.wcs.fits') takes nothing and keeps what it matches out of all of them.
  */
 export interface FileSource {
   readonly files: string | readonly string[];
@@ -140,7 +141,10 @@ export interface RuleDefinition<P extends Params = Params> {
    * exposures, not info images). Decided from the graph alone, before anything runs.
    */
   readonly onlyFor?: (upstream: { readonly item: string; readonly wildcards: Readonly<Record<string, string>> }) => boolean;
-  /** Other rules this one needs, joined on the same item (their outputs are ready when this node runs). */
+  /**
+   * Other rules this one needs, joined on the same item (their outputs are ready when this node runs). A rule
+   * with `onlyFor` is joined only on the items it has nodes for (tiles joins fits-picture for FITS items only).
+   */
   readonly after?: readonly string[];
   readonly inputs?: (node: NodeIdentity) => Readonly<Record<string, InputSpec>>;
   /** Output name → path relative to the work folder; a trailing '/' makes it a folder output. */
