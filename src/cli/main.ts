@@ -101,6 +101,8 @@ const EXIT_BUG = 70;
 export async function main(argv: string[]): Promise<number> {
   // A rule's bug is shown at its line in the user's TypeScript (the compiled config carries source maps).
   process.setSourceMapsEnabled(true);
+  // The AWS SDK warns in seven lines on Node < 22 at every run; the session says it in one (build-session.ts).
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const json = argv.includes('--json');
   quietOnClosedStdout();
   try {

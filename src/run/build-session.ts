@@ -108,6 +108,10 @@ export class BuildSession {
     const fromRepository = await readRepositoryConfig(repository);
     const separation = folderSeparation(request.config, resolveRepository(request.config, request.projectDir, {}, cwd), spec);
     const settings = resolveSettings(request.config, request.projectDir, overrides, cwd, spec, fromRepository, separation);
+    if (nodeMajor() < 22 && [settings.repository, settings.incomingSource].some((s) => s?.kind === 's3')) {
+      // The SDK's own warning is seven lines on every run (the CLI turns it off); this says it once, in one.
+      request.emit?.({ type: 'note', message: `Node ${process.versions.node} is past its end of life: AWS SDK releases after January 2027 need Node ≥ 22 (S3 keeps working with the SDK installed here)` });
+    }
     if (separation) {
       const shown = (dir: string): string => path.relative(cwd, dir) || dir;
       request.emit?.({
@@ -424,6 +428,10 @@ function sourceFolder(source: string | undefined, settings: Settings): string {
  * An incoming folder the user named (flag or config) that does not exist is a mistake, not an empty build:
  * it would publish an empty index. The default folder may be absent (a project that only reindexes).
  */
+function nodeMajor(): number {
+  return Number(process.versions.node.split('.')[0]);
+}
+
 function checkIncoming(rules: readonly Rule[], settings: Settings, request: BuildRequest): void {
   const readsIncoming = rules.some((r) => typeof r.forEach === 'object' && (r.forEach.in === undefined || r.forEach.in === 'incoming'));
   // A remote incoming's mirror is made by the first fetch.
