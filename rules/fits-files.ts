@@ -6,6 +6,9 @@ const FITS_EXTENSIONS = ['fits', 'fit', 'fts', 'fz', 'fits.fz', 'fits.gz', 'fit.
 
 export const FITS_FILES = `{id}.{ext:${FITS_EXTENSIONS.join('|')}}`;
 
+/** Three FITS images of one target, NAME_r, NAME_g and NAME_b (colour-preview.ts). */
+export const FITS_BAND_FILES = `{id}_{band:r|g|b}.{ext:${FITS_EXTENSIONS.join('|')}}`;
+
 /**
  * An astrometry.net FITS-WCS sidecar `NAME.wcs.fits` (header only) is its image's placement, read by `place` as an
  * optional input — never an image of its own. In a source's pattern list this `!` pattern keeps it out.

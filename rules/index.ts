@@ -5,6 +5,7 @@ import type { Rule } from '../src/graph/rule.js';
 import fitsPicture from './fits-picture.js';
 import place from './place.js';
 import preview from './preview.js';
+import colourPreview from './colour-preview.js';
 import publish from './publish.js';
 import rootIndex from './root-index.js';
 import thumbnail from './thumbnail.js';
@@ -14,7 +15,7 @@ import exposure from './archive/exposure.js';
 import archivePublish from './archive/archive-publish.js';
 import catalog from './archive/catalog.js';
 
-export { place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, archivePublish, catalog };
+export { place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog };
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
 export { FITS_FILES } from './fits-files.js';
 export { IMAGE_FILES } from './place.js';

@@ -25,6 +25,6 @@ export type { BuildRequest, BuildResult } from './run/build.js';
 export type { BuildEvent, BuildSummary, PlannedRun } from './run/events.js';
 export type { Repository } from './repo/repository.js';
 export { LocalRepository } from './repo/local-repository.js';
-export { wwtStudyRules, archiveRules, place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, exposure, archivePublish, catalog, IMAGE_FILES, ARCHIVE_PATTERNS, FITS_FILES, datasetRules, fitsPreviewOf, datasetFolder, PROCESSED_MARKERS } from '../rules/index.js';
+export { wwtStudyRules, archiveRules, place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog, IMAGE_FILES, ARCHIVE_PATTERNS, FITS_FILES, datasetRules, fitsPreviewOf, datasetFolder, PROCESSED_MARKERS } from '../rules/index.js';
 export type { DatasetRulesOptions, PreviewOf } from '../rules/index.js';
 export { PREVIEW_SCALINGS, type PreviewScaling } from './fits/preview-scaling.js';
