@@ -11,7 +11,7 @@ import { watchIncoming } from '../watch/watch-incoming.js';
 import { watchLine } from './watch-reporter.js';
 import { expireNow, requireArchive, runCatalog, runExpire } from './archive-commands.js';
 import { closeCatalogs } from '../catalog/catalog-for.js';
-import { archiveRules, wwtStudyRules } from '../../rules/index.js';
+import { archiveRules, colourPreview, preview, wwtStudyRules } from '../../rules/index.js';
 import type { Rule } from '../graph/rule.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
 import type { BuildEvent } from '../run/events.js';
@@ -134,7 +134,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (values.help || positionals[0] === 'help') {
     const topic = positionals[0] === 'help' ? positionals[1] : positionals[0];
-    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, [...wwtStudyRules(), ...archiveRules()]);
+    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, [...wwtStudyRules(), preview, colourPreview, ...archiveRules()]);
     if (text === undefined) throw new UsageError(`no help for ${JSON.stringify(topic)}: it is not a stage or built-in rule (imgbuild --help lists them)`);
     process.stdout.write(text);
     return 0;
