@@ -3,7 +3,7 @@
 // grey levels), so only the 8-bit picture is held (a quarter of a float32 file). A picture above `maxPixels` is
 // made from every s-th row and column, so a file far larger than memory still gets one.
 import { openFitsImage } from './fits-reader.js';
-import { autoscaleCuts, type CutLevels, greyLevels, type PreviewScaling } from './preview-scaling.js';
+import { autoscaleCuts, type CutLevels, greyRowMapper, type PreviewScaling } from './preview-scaling.js';
 
 export interface GreyOptions {
   readonly scaling: PreviewScaling;
@@ -38,9 +38,7 @@ async function sampleValues(file: string, hdu: number | undefined, target: numbe
     // One typed array of the sample (8 bytes a value), missing values left out as they come.
     const values = new Float64Array(Math.ceil(image.width / step) * Math.ceil(image.height / step));
     let n = 0;
-    let r = 0;
-    for await (const row of image.rows()) {
-      if (r++ % step !== 0) continue;
+    for await (const row of image.rows(step)) {
       for (let x = 0; x < row.length; x += step) {
         const v = row[x]!;
         if (!Number.isNaN(v)) values[n++] = v;
@@ -55,7 +53,7 @@ async function sampleValues(file: string, hdu: number | undefined, target: numbe
 export async function renderFitsGrey(file: string, options: GreyOptions): Promise<GreyPicture> {
   const sample = await sampleValues(file, options.hdu, options.sampleSize ?? 1 << 20);
   const cuts = autoscaleCuts(sample, options.percent);
-  const grey = greyLevels(options.scaling, cuts);
+  const greyRow = greyRowMapper(options.scaling, cuts);
   const image = await openFitsImage(file, options.hdu);
   try {
     const stride = Math.max(1, Math.ceil(Math.sqrt((image.width * image.height) / options.maxPixels)));
@@ -68,7 +66,7 @@ export async function renderFitsGrey(file: string, options: GreyOptions): Promis
         // FITS row 1 is the BOTTOM of the picture (GUIDE §2): it fills the last line.
         const line = outHeight - 1 - r / stride;
         const start = line * outWidth;
-        for (let x = 0, o = start; x < row.length; x += stride, o++) pixels[o] = grey(row[x]!);
+        greyRow(row, pixels, start, stride);
       }
       r++;
     }

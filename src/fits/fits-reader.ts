@@ -28,8 +28,11 @@ export interface FitsImage {
   readonly hdu: FitsHdu;
   readonly width: number;
   readonly height: number;
-  /** Physical values of each row (NaN = missing), row 1 (bottom) first. The array is reused between rows. */
-  rows(): AsyncGenerator<Float64Array>;
+  /**
+   * Physical values of each row (NaN = missing), row 1 (bottom) first. The array is reused between rows. With
+   * `every` = s, only every s-th row (0, s, 2s, …) is converted (the others are read past): a strided sample.
+   */
+  rows(every?: number): AsyncGenerator<Float64Array>;
   close(): void;
 }
 
@@ -183,29 +186,36 @@ function imageReader(file: string, source: ByteSource, layout: HduLayout): FitsI
   const name = path.basename(file);
   const { hdu } = layout;
   const [width, height] = [hdu.axes[0]!, hdu.axes[1]!];
-  async function* plainRows(): AsyncGenerator<Float64Array> {
+  async function* plainRows(every: number): AsyncGenerator<Float64Array> {
     const scaling: Scaling = scalingOf(hdu.header, hdu.bitpix);
     const rowBytes = width * rawBytesPerPixel(hdu.bitpix);
     const row = new Float64Array(width);
     for (let r = 0; r < height; r++) {
+      if (r % every !== 0) {
+        // Read past (a stream cannot seek), without converting.
+        const got = await source.skip(rowBytes);
+        if (got < rowBytes) throw truncated(name, hdu.index, width * height * rawBytesPerPixel(hdu.bitpix), r * rowBytes + got);
+        continue;
+      }
       const bytes = await source.read(rowBytes);
       if (bytes.length < rowBytes) throw truncated(name, hdu.index, width * height * rawBytesPerPixel(hdu.bitpix), r * rowBytes + bytes.length);
       decodeRawRow(bytes, hdu.bitpix, scaling, row);
       yield row;
     }
   }
-  async function* tiledRows(): AsyncGenerator<Float64Array> {
+  async function* tiledRows(every: number): AsyncGenerator<Float64Array> {
     // The tiles live in the table's heap, addressed by offsets: the data unit is read whole (compressed size).
     const data = await source.read(layout.dataBytes);
     if (data.length < layout.dataBytes) throw truncated(name, hdu.index, layout.dataBytes, data.length);
-    yield* new TiledImageDecoder(name, hdu.index, hdu.header, data).rows();
+    let r = 0;
+    for (const row of new TiledImageDecoder(name, hdu.index, hdu.header, data).rows()) if (r++ % every === 0) yield row;
   }
   return {
     file,
     hdu,
     width,
     height,
-    rows: () => (hdu.kind === 'compressed-image' ? tiledRows() : plainRows()),
+    rows: (every = 1) => (hdu.kind === 'compressed-image' ? tiledRows(every) : plainRows(every)),
     close: () => source.close(),
   };
 }
