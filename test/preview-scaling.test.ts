@@ -14,6 +14,16 @@ test('autoscale P keeps the (100 − P) … P percentiles, as fitscut --autoscal
   assert.equal(autoscaleCuts(ramp, 100), { low: 0, high: 1000 });
 });
 
+test('the cuts do not depend on the order of the sample (shuffled, reversed, with repeated values)', () => {
+  // The same 1001 values in a scrambled order: 0.5 % and 99.5 % are still 5 and 995.
+  const shuffled = Float64Array.from({ length: 1001 }, (_, i) => (i * 389) % 1001); // 389 is prime to 1001
+  assert.equal(autoscaleCuts(shuffled, 99.5), { low: 5, high: 995 });
+  assert.equal(autoscaleCuts(Float64Array.from(ramp).reverse(), 99), { low: 10, high: 990 });
+  // 500 zeros, 501 ones (any order): ranks 5 and 995 of the sorted list are 0 and 1.
+  const twoValued = Float64Array.from({ length: 1001 }, (_, i) => ((i * 7) % 1001 < 500 ? 0 : 1));
+  assert.equal(autoscaleCuts(twoValued, 99.5), { low: 0, high: 1 });
+});
+
 test('NaN (missing and BLANK) is ignored by the cuts; an all-missing sample gives 0..1', () => {
   const withHoles = Float64Array.from([...ramp, NaN, NaN, NaN, -Infinity]);
   assert.equal(autoscaleCuts(withHoles, 99.5), { low: 5, high: 995 });
