@@ -15,10 +15,13 @@ test('--incoming s3://raw/inputs --repository s3://out/batch-22: datasets fetche
   const p = caldpProject(false);
   try {
     for (const [id, seed] of RAW) await client.send(new PutObjectCommand({ Bucket: 'raw', Key: `inputs/${id}_raw.fits`, Body: rawFits(seed) }));
+    // A "folder" object, as consoles make them: no file, and nothing to say about it.
+    await client.send(new PutObjectCommand({ Bucket: 'raw', Key: 'inputs/calibration/', Body: Buffer.alloc(0) }));
     const args = ['all', '--keep-going', '--incoming', 's3://raw/inputs', '--repository', 's3://out/batch-22', '--s3-endpoint', s3.url];
     const first = p.cli(args, S3_CREDENTIALS);
     assert.is(first.code, 1, first.stderr); // j8cb99999 fails, as the program refuses it
     assert.match(first.stderr, /incoming s3:\/\/raw\/inputs: fetched 3 files \(0 unchanged\)/);
+    assert.not.match(first.stderr, /not a usable file name/);
     const get = async (key: string): Promise<Buffer | undefined> => {
       try {
         const response = await client.send(new GetObjectCommand({ Bucket: 'out', Key: key }));
@@ -76,6 +79,10 @@ test('file: URIs are folders; other schemes are refused without echoing a passwo
     assert.is(refused.code, 2);
     assert.match(refused.stderr, /--incoming: https: is not a repository this tool can use; give file:DIR or s3:\/\/bucket\/prefix/);
     assert.not.match(refused.stderr, /hunter2/);
+    const badBucket = p.cli(['all', '--incoming', 's3://AKIA:hunter2@s3.example.org/raw']);
+    assert.is(badBucket.code, 2);
+    assert.match(badBucket.stderr, /--incoming: give s3:\/\/bucket\/prefix with a valid bucket name/);
+    assert.not.match(badBucket.stderr, /hunter2/);
     const both = p.cli(['all', '--repository', 'file:outputs', '--local', 'repo']);
     assert.is(both.code, 2);
     assert.match(both.stderr, /give one data repository: --repository URI, --local/);

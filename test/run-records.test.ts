@@ -235,6 +235,51 @@ test("a wrapped program: its stdout and stderr in the log (stderr on success too
   }
 });
 
+test('a program whose output never ends a line, and that leaves a child holding its output, does not hang or fill memory', () => {
+  const p = new TempProject('imgbuild-runs-');
+  try {
+    p.write('incoming/a.raw', 'a');
+    // 100 KB without a newline, then a background process that keeps stdout open for 30 s (its pid noted).
+    p.write(
+      'noisy.cjs',
+      [
+        "const fs = require('fs'); const { spawn } = require('child_process');",
+        "process.stdout.write('x'.repeat(100 * 1024));",
+        "const child = spawn('sleep', ['30'], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });",
+        "fs.writeFileSync('background.pid', String(child.pid)); child.unref();",
+        'fs.writeFileSync(process.argv[2], "ok");',
+      ].join('\n'),
+    );
+    p.write(
+      'pipeline.config.ts',
+      `import { defineConfig, defineRule } from 'imgbuild';
+export default defineConfig({ rules: [defineRule({
+  name: 'noisy', version: 1, forEach: { files: '{id}.raw' },
+  inputs: (node) => ({ raw: node.file! }), outputs: (node) => ({ out: \`\${node.item}/out.txt\` }),
+  command: (ctx) => [process.execPath, 'noisy.cjs', ctx.outputs['out']!],
+})] });
+`,
+    );
+    const started = Date.now();
+    const run = p.cli(['all']);
+    const ms = Date.now() - started;
+    try {
+      process.kill(Number(fs.readFileSync(p.path('background.pid'), 'utf8')), 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    assert.is(run.code, 0, run.stderr);
+    assert.ok(ms < 20_000, `the build took ${ms} ms: it waited for the background process`);
+    const log = p.cli(['log', 'noisy:a']).stdout;
+    assert.match(log, /left a process holding its output open; not waiting for it/);
+    const longest = Math.max(...log.split('\n').map((line) => line.length));
+    assert.ok(longest < 17 * 1024, `the longest log line is ${longest} characters`);
+    assert.match(log, /x{16384}…\n/);
+  } finally {
+    if (!process.env.KEEP) p.remove(); else console.log("kept", p.dir);
+  }
+});
+
 test('a program that is not installed is said so', () => {
   const p = new TempProject('imgbuild-runs-');
   try {

@@ -222,7 +222,14 @@ export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rul
     throw new RuleError(`${where}: give exactly one of run (a function) or command (an argument vector)`);
   }
   for (const entry of definition.publish ?? []) {
-    if (typeof entry?.output !== 'string' || typeof entry.as !== 'string' || entry.as.startsWith('/') || entry.as.split('/').includes('..')) {
+    if (
+      typeof entry?.output !== 'string' ||
+      entry.output === '' ||
+      typeof entry.as !== 'string' ||
+      entry.as.startsWith('/') ||
+      entry.as.includes('\\') ||
+      entry.as.replace(/\/$/, '').split('/').some((part, _i, parts) => part === '..' || part === '.' || (part === '' && parts.length > 1))
+    ) {
       throw new RuleError(`${where}: each publish entry is { output: 'name', as: 'path in the data set' } with a relative path (no '..'), not ${JSON.stringify(entry)}`);
     }
   }

@@ -43,6 +43,8 @@ export async function mirrorIncoming(source: Repository, dir: string, signal?: A
   const wanted = new Map<string, string>();
   const refused: string[] = [];
   for await (const entry of source.list('')) {
+    // "folder/" objects (what consoles make for folders) are no files.
+    if (entry.path.endsWith('/')) continue;
     try {
       assertRepositoryPath(entry.path);
     } catch {

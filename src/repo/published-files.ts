@@ -14,7 +14,9 @@ export function publishedFiles(ctx: RunContext, rules: readonly string[]): FileT
         if (built.length === 0) throw new Error(`${upstream.id} has not built its output ${output}`);
         for (const file of built) {
           // A folder output's files keep their paths under `as`; a file output is named `as` (or keeps its name in a folder).
-          const where = file.relative !== '' ? `${as}${file.relative}` : as === '' || as.endsWith('/') ? `${as}${path.basename(file.path)}` : as;
+          // (A folder output published `as: 'x'` goes under x/, as a folder must.)
+          const folder = as === '' || as.endsWith('/') ? as : `${as}/`;
+          const where = file.relative !== '' ? `${folder}${file.relative}` : as === '' || as.endsWith('/') ? `${as}${path.basename(file.path)}` : as;
           files.push({ path: where, source: file.path, size: file.size, sha256: file.hash });
         }
       }

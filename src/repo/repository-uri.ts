@@ -27,7 +27,8 @@ export function parseRepositoryUri(uri: string, cwd: string, where: string, s3: 
   if (s3Match) {
     const bucket = s3Match[1]!;
     // S3's bucket naming rules: 3–63 characters of lower-case letters, digits, dots and dashes.
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new RepositorySpecError(`${where} ${JSON.stringify(uri)}: give s3://bucket/prefix with a valid bucket name`);
+    // Not echoed: what stands where the bucket should be may be user:password@host.
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new RepositorySpecError(`${where}: give s3://bucket/prefix with a valid bucket name (3–63 lower-case letters, digits, dots, dashes)`);
     return { kind: 's3', bucket, prefix: normalizePrefix(s3Match[2], where), endpoint: s3.endpoint, region: s3.region };
   }
   // Not echoed whole: a URL may carry a password.

@@ -4,7 +4,6 @@
 // the failure message. The program's CPU time and peak memory go to the node's run record.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import readline from 'node:readline';
 import type { RunContext } from '../graph/rule.js';
 
 export interface CommandUsage {
@@ -29,6 +28,9 @@ const STDERR_TAIL_LINES = 3;
 const STDERR_TAIL_CHARS = 400;
 const SAMPLE_MS = 50;
 const KILL_AFTER_MS = 5000;
+const MAX_LINE = 16 * 1024;
+/** After the program exits, how long its output may stay open (a background child it left holding it). */
+const OUTPUT_GRACE_MS = 2000;
 
 // sh runs the program, then `times` prints on fd 3 the CPU of the children it waited for: the program's own
 // rusage, which Node does not give. `exec 3>&-` in the program's copy would be nicer, but "$@" cannot carry it.
@@ -46,9 +48,29 @@ export async function runCommand(argv: readonly string[], ctx: RunContext, onUsa
   const tail: string[] = [];
   const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> =>
     new Promise((resolve) => {
-      const reader = readline.createInterface({ input: stream, crlfDelay: Infinity });
-      reader.on('line', onLine);
-      reader.on('close', resolve);
+      // Lines as they come; a "line" that never ends (binary output, a progress bar without newlines) is cut
+      // every MAX_LINE characters instead of growing in memory without bound.
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        pending += chunk;
+        let newline: number;
+        while ((newline = pending.indexOf('\n')) !== -1) {
+          onLine(pending.slice(0, newline).replace(/\r$/, ''));
+          pending = pending.slice(newline + 1);
+        }
+        while (pending.length > MAX_LINE) {
+          onLine(`${pending.slice(0, MAX_LINE)}…`);
+          pending = pending.slice(MAX_LINE);
+        }
+      });
+      const end = (): void => {
+        if (pending !== '') onLine(pending);
+        pending = '';
+        resolve();
+      };
+      stream.on('end', end);
+      stream.on('close', end);
     });
   const out = lines(child.stdout!, (line) => {
     if (line.trim() !== '') ctx.log(line);
@@ -76,7 +98,15 @@ export async function runCommand(argv: readonly string[], ctx: RunContext, onUsa
   ctx.signal.addEventListener('abort', cancel);
   const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (c, s) => resolve([c, s]));
+    child.on('exit', (c, s) => {
+      // Its output normally closes with it; a background process it started may hold it open for ever.
+      const grace = setTimeout(() => {
+        ctx.log(`${program} left a process holding its output open; not waiting for it`);
+        for (const stream of [child.stdout, child.stderr, child.stdio[3]]) stream?.destroy();
+      }, OUTPUT_GRACE_MS);
+      child.once('close', () => clearTimeout(grace));
+      resolve([c, s]);
+    });
   }).finally(() => {
     clearInterval(sampler);
     if (killer) clearTimeout(killer);
