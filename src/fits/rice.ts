@@ -6,11 +6,12 @@
 const NONZERO = new Uint8Array(256);
 for (let b = 1; b < 256; b++) NONZERO[b] = 32 - Math.clz32(b);
 
-export function riceDecode(input: Uint8Array, count: number, bytePix: 1 | 2 | 4, blockSize: number): Int32Array | null {
+/** `into`: a buffer of at least `count` values to decode into (a caller decoding many tiles reuses one). */
+export function riceDecode(input: Uint8Array, count: number, bytePix: 1 | 2 | 4, blockSize: number, into?: Int32Array): Int32Array | null {
   const fsBits = bytePix === 1 ? 3 : bytePix === 2 ? 4 : 5;
   const fsMax = bytePix === 1 ? 6 : bytePix === 2 ? 14 : 25;
   const bBits = 8 * bytePix;
-  const out = new Int32Array(count);
+  const out = into !== undefined && into.length >= count ? into.subarray(0, count) : new Int32Array(count);
   const n = input.length;
   if (n < bytePix + 1) return null;
   let next = 0;
@@ -56,23 +57,27 @@ export function riceDecode(input: Uint8Array, count: number, bytePix: 1 | 2 | 4,
           out[i] = lastpix;
         }
       } else {
+        // The hot loop (almost every block): everything inline, no calls, bounds checked against n.
         for (; i < imax; i++) {
           while (b === 0) {
+            if (next >= n) throw RANGE;
             nbits += 8;
-            b = byte();
+            b = input[next++]!;
           }
           const nzero = nbits - NONZERO[b]!;
           nbits -= nzero + 1;
           b ^= 1 << nbits;
           nbits -= fs;
           while (nbits < 0) {
-            b = ((b << 8) | byte()) >>> 0;
+            if (next >= n) throw RANGE;
+            b = ((b << 8) | input[next++]!) >>> 0;
             nbits += 8;
           }
           const diff = ((nzero << fs) | (b >>> nbits)) >>> 0;
           b &= (1 << nbits) - 1;
           const d = (diff & 1) === 0 ? diff >>> 1 : ~(diff >>> 1);
-          lastpix = wrap(d + lastpix);
+          const sum = d + lastpix;
+          lastpix = bytePix === 4 ? sum | 0 : bytePix === 2 ? (sum << 16) >> 16 : sum & 0xff;
           out[i] = lastpix;
         }
       }
