@@ -55,7 +55,8 @@ export default defineRule({
     const raw = { raw: { width: red.outWidth, height: red.outHeight, channels: 1 as const } };
     const colour = (): ReturnType<typeof sharp> => sharp(red.pixels, raw).joinChannel([green.pixels, blue.pixels], raw).toColourspace('srgb');
     const quality = Number(ctx.params['quality']);
-    await colour().jpeg({ quality }).toFile(ctx.outputs['preview']!);
+    // Standard Huffman tables: optimised ones make libjpeg hold the whole image's coefficients (fits-preview.ts).
+    await colour().jpeg({ quality, optimiseCoding: false }).toFile(ctx.outputs['preview']!);
     const size = Number(ctx.params['thumbSize']);
     await colour().resize({ width: size, height: size, fit: 'inside', withoutEnlargement: true }).jpeg({ quality }).toFile(ctx.outputs['thumb']!);
     ctx.log(`${red.width}×${red.height}, cuts r ${red.cuts.low}..${red.cuts.high}, g ${green.cuts.low}..${green.cuts.high}, b ${blue.cuts.low}..${blue.cuts.high}`);

@@ -34,7 +34,9 @@ export async function renderFitsPreview(file: string, options: PreviewOptions): 
   const picture = await renderFitsGrey(file, options);
   const sharp = await loadSharp();
   const raw = { raw: { width: picture.outWidth, height: picture.outHeight, channels: 1 as const } };
-  await sharp(picture.pixels, raw).jpeg({ quality: options.quality }).toFile(options.preview);
+  // Huffman tables optimised over the whole image need libjpeg to hold every coefficient first (+90 MB at
+  // 4096²): standard tables (as fitscut's libjpeg writes them) cost ~5 % in size and keep memory flat.
+  await sharp(picture.pixels, raw).jpeg({ quality: options.quality, optimiseCoding: false }).toFile(options.preview);
   await sharp(picture.pixels, raw)
     .resize({ width: options.thumbSize, height: options.thumbSize, fit: 'inside', withoutEnlargement: true })
     .jpeg({ quality: options.quality })
