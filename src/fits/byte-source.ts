@@ -65,22 +65,44 @@ export class ByteSource {
   async read(n: number): Promise<Buffer> {
     await this.fill(n);
     const take = Math.min(n, this.buffered);
-    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const out = joined.subarray(0, take);
-    const rest = joined.subarray(take);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
+    const first = this.chunks[0];
+    let out: Buffer;
+    if (first !== undefined && first.length >= take) {
+      // Within one chunk (nearly always: rows are small, chunks 1 MB): a view, no copy.
+      out = first.subarray(0, take);
+      this.chunks[0] = first.subarray(take);
+      if (this.chunks[0].length === 0) this.chunks.shift();
+    } else {
+      // Across chunks: copy just these bytes; the rest stays where it is.
+      out = Buffer.allocUnsafe(take);
+      let filled = 0;
+      while (filled < take) {
+        const chunk = this.chunks[0]!;
+        const part = Math.min(chunk.length, take - filled);
+        chunk.copy(out, filled, 0, part);
+        filled += part;
+        if (part === chunk.length) this.chunks.shift();
+        else this.chunks[0] = chunk.subarray(part);
+      }
+    }
+    this.buffered -= take;
     this.position += take;
     return out;
   }
 
-  /** Skip `n` bytes; returns how many were actually there. */
+  /** Skip `n` bytes; returns how many were actually there. Drops whole chunks without copying them. */
   async skip(n: number): Promise<number> {
     let left = n;
     while (left > 0) {
-      const got = await this.read(Math.min(left, 1 << 22));
-      if (got.length === 0) break;
-      left -= got.length;
+      await this.fill(Math.min(left, 1));
+      const chunk = this.chunks[0];
+      if (chunk === undefined) break;
+      const part = Math.min(chunk.length, left);
+      if (part === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(part);
+      this.buffered -= part;
+      this.position += part;
+      left -= part;
     }
     return n - left;
   }
