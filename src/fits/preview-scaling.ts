@@ -138,7 +138,7 @@ export function greyRowMapper(scaling: PreviewScaling, cuts: CutLevels): (row: F
         let t = (v - low) / span;
         if (t < 0) t = 0;
         else if (t > 1) t = 1;
-        out[o] = Math.round(255 * t);
+        out[o] = (255 * t + 0.5) | 0; // Math.round for t ≥ 0, without the call
       }
     };
   }
@@ -154,7 +154,7 @@ export function greyRowMapper(scaling: PreviewScaling, cuts: CutLevels): (row: F
       let t = (v - low) / span;
       if (t < 0) t = 0;
       else if (t > 1) t = 1;
-      out[o] = table[Math.round(t * TABLE_STEPS)]!;
+      out[o] = table[(t * TABLE_STEPS + 0.5) | 0]!; // Math.round for t ≥ 0
     }
   };
 }
