@@ -14,6 +14,10 @@ import wtml from './wtml.js';
 import exposure from './archive/exposure.js';
 import archivePublish from './archive/archive-publish.js';
 import catalog from './archive/catalog.js';
+import feed from './feeds/feed.js';
+import fetchImage from './feeds/fetch.js';
+import feedPlace from './feeds/feed-place.js';
+import feedIndex from './feeds/feed-index.js';
 
 export { place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog };
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
@@ -23,8 +27,19 @@ export { datasetRules, type DatasetRulesOptions } from './datasets/dataset-rules
 export { fitsPreviewOf, type PreviewOf } from './datasets/fits-preview-of.js';
 export { datasetFolder, PROCESSED_MARKERS } from './datasets/dataset-publish.js';
 
+export { feed, fetchImage, feedPlace, feedIndex };
+
 export function wwtStudyRules(): Rule[] {
   return [place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex];
+}
+
+/**
+ * toasty's pipeline over a feed (AstroPix or Djangoplicity, as the repository's source_type says): the feed →
+ * each new or changed item's image fetched → placed from the feed → tiles + thumbnail + WTML → publish → root
+ * index, and the feed index that makes the next refresh cheap.
+ */
+export function wwtFeedRules(): Rule[] {
+  return [feed, fetchImage, feedPlace, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, feedIndex];
 }
 
 /**

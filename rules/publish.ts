@@ -6,6 +6,7 @@ import { readManifest } from '../src/repo/data-set-manifest.js';
 import { PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
 import { publishedFiles } from '../src/repo/published-files.js';
 import { repositorySkip, reviewerRejection } from './repository-skips.js';
+import { readPlacement } from './read-placement.js';
 
 /** The rules whose declared outputs (`publish`) make a study's data set. */
 const PUBLISHED_RULES = ['tiles', 'thumbnail', 'wtml'];
@@ -31,7 +32,9 @@ export default defineRule({
     // What each of them declares it publishes (tiles at the top, thumb.jpg, the two WTMLs).
     const files = publishedFiles(ctx, PUBLISHED_RULES);
     ctx.status(`publishing ${files.length} files`);
-    const result = await publishDataSet(ctx.repository, ctx.item, ctx.key, files, { signal: ctx.signal });
+    // A feed's publication date orders the root index (placement metadata `published`).
+    const published = readPlacement(ctx).metadata.published;
+    const result = await publishDataSet(ctx.repository, ctx.item, ctx.key, files, { signal: ctx.signal, ...(published !== undefined ? { sourcePublishedAt: published } : {}) });
     ctx.log(`${result.uploaded} files uploaded (${result.uploadedBytes} bytes), ${result.unchanged} unchanged, ${result.removed} removed`);
   },
 });

@@ -40,8 +40,8 @@ async function reindex(ctx: RunContext): Promise<void> {
     // record gone: a root-index entry always points at a complete data set.
     if ((await ctx.repository.get(`${id}/${PROGRESS_NAME}`)) !== undefined) continue;
     const manifest = await readManifest(ctx.repository, id);
-    // A data set published by toasty has no manifest: it sorts as oldest.
-    entries.push({ placeXml: place, lastUpdated: manifest?.publishedAt ?? '' });
+    // A data set published by toasty has no manifest: it sorts as oldest. A feed's date, when it gave one, orders.
+    entries.push({ placeXml: place, lastUpdated: manifest?.sourcePublishedAt ?? manifest?.publishedAt ?? '' });
   }
   const xml = rootIndexWtml(String(ctx.params['folderName']), String(ctx.params['folderThumbnailUrl']), entries);
   await ctx.repository.put('index.wtml', Buffer.from(xml), { contentType: 'text/xml', cacheControl: 'public, max-age=300' });

@@ -8,12 +8,13 @@ import { isFitsItem } from './place.js';
  * picture comes from upstream (its fits-picture node's key already covers the FITS file and the scaling).
  */
 export function studyInputs(node: NodeIdentity): Record<string, InputSpec> {
-  return isFitsItem(node) ? {} : { image: node.file! };
+  // A fetched image (a feed's) is an upstream output: its fetch node's key, through place's, covers it.
+  return isFitsItem(node) || node.fileIsBuilt ? {} : { image: node.file! };
 }
 
 export function studyImage(ctx: RunContext): string {
   const picture = ctx.upstream('fits-picture')[0]?.outputs['picture'];
-  const image = picture ?? ctx.inputs['image'];
+  const image = picture ?? ctx.inputs['image'] ?? (isFitsItem(ctx) ? undefined : ctx.file);
   if (image === undefined) throw new Error(`rule ${ctx.rule} has no picture for ${ctx.item}: a FITS item needs the fits-picture rule`);
   return image;
 }

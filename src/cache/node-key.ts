@@ -23,6 +23,11 @@ export interface KeyParts {
   readonly tools: string;
   readonly inputs: Readonly<Record<string, string | null>>;
   readonly upstream: string;
+  /**
+   * Only for an aggregate whose rule says `unaffectedByRemovedUpstream`: the upstream nodes and keys it was
+   * built over. Not part of the key: it lets a later plan see that upstream nodes only went away.
+   */
+  readonly covered?: ReadonlyArray<readonly [string, string]>;
 }
 
 export function canonicalJson(value: Json | undefined): string {

@@ -11,7 +11,9 @@ import { watchIncoming } from '../watch/watch-incoming.js';
 import { watchLine } from './watch-reporter.js';
 import { expireNow, requireArchive, runCatalog, runExpire } from './archive-commands.js';
 import { closeCatalogs } from '../catalog/catalog-for.js';
-import { archiveRules, colourPreview, preview, wwtStudyRules } from '../../rules/index.js';
+import { archiveRules, colourPreview, preview, wwtFeedRules, wwtStudyRules } from '../../rules/index.js';
+import { feedSourceOf } from '../feeds/feed-source.js';
+import type { Settings } from '../config/settings.js';
 import type { Rule } from '../graph/rule.js';
 import { publishUrlPrefixProblem } from '../../rules/wtml.js';
 import type { BuildEvent } from '../run/events.js';
@@ -48,6 +50,9 @@ function parse(argv: string[]) {
         poll: { type: 'boolean' },
         preset: { type: 'string' },
         'catalog-url-env': { type: 'string' },
+        'source-type': { type: 'string' },
+        'source-url': { type: 'string' },
+        'prune-removed': { type: 'boolean' },
         // imgbuild expire
         now: { type: 'string' },
         // imgbuild status
@@ -187,6 +192,9 @@ async function run(argv: string[]): Promise<number> {
       publishUrlPrefix: values['publish-url-prefix'],
       jobs,
       catalogUrlEnv: values['catalog-url-env'],
+      sourceType: values['source-type'],
+      sourceUrl: values['source-url'],
+      pruneRemoved: values['prune-removed'],
     },
     dryRun: values['dry-run'] ?? false,
     keepGoing: values['keep-going'] ?? false,
@@ -273,10 +281,15 @@ async function run(argv: string[]): Promise<number> {
 }
 
 /** The rules `--preset` names (`wwt`, the default; `archive`): only for a config that names no rules itself. */
-function presetRules(preset: string | undefined, config: PipelineConfig, configFile: string | undefined): Rule[] {
+function presetRules(preset: string | undefined, config: PipelineConfig, configFile: string | undefined): Rule[] | ((settings: Settings) => Rule[]) {
   if (preset === undefined || preset === 'wwt') {
     if (preset !== undefined && config.rules !== undefined) throw new UsageError(`--preset ${preset}: ${configFile} names its own rules; drop the flag, or the rules from the config`);
-    return wwtStudyRules();
+    // A feed (source_type, the config's source, --source-type) is read by the feed pipeline; else the incoming folder.
+    return (settings) => {
+      if (settings.source === undefined) return wwtStudyRules();
+      feedSourceOf(settings.source);
+      return wwtFeedRules();
+    };
   }
   if (preset === 'archive') {
     if (config.rules !== undefined) throw new UsageError(`--preset archive: ${configFile} names its own rules; use archiveRules() in it instead of the flag`);

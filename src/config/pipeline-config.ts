@@ -37,9 +37,14 @@ export interface PipelineConfig {
    * environment variable holding its postgres:// URL (never the URL itself: it holds a password).
    */
   readonly catalog?: { readonly sqlite?: string; readonly urlEnv?: string };
+  /**
+   * A feed to build from, as toasty's source_type and its section: `{ type: 'astropix', json_query_url }` or
+   * `{ type: 'djangoplicity', base_url, channel_name, search_page_name }`. Wins over the repository's.
+   */
+  readonly source?: { readonly type: string; readonly [setting: string]: unknown };
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source']);
 
 export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
@@ -95,6 +100,10 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
   }
   if (record['params'] !== undefined && (typeof record['params'] !== 'object' || record['params'] === null)) {
     throw new ConfigError(`${file}: params must be an object of rule name → parameters`);
+  }
+  const source = record['source'];
+  if (source !== undefined && (source === null || typeof source !== 'object' || typeof (source as Record<string, unknown>)['type'] !== 'string')) {
+    throw new ConfigError(`${file}: source must be { type: 'astropix', json_query_url: '…' } or { type: 'djangoplicity', base_url: '…', channel_name: '…' }`);
   }
   const catalog = record['catalog'] as Record<string, unknown> | undefined;
   if (catalog !== undefined) {

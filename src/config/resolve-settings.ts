@@ -30,6 +30,10 @@ export interface SettingOverrides {
   readonly jobs?: number | undefined;
   /** `--catalog-url-env NAME`: the catalog is PostgreSQL, its URL in that environment variable. */
   readonly catalogUrlEnv?: string | undefined;
+  /** `--source-type T` and `--source-url URL`: the feed to build from (the URL is json_query_url or base_url). */
+  readonly sourceType?: string | undefined;
+  readonly sourceUrl?: string | undefined;
+  readonly pruneRemoved?: boolean | undefined;
 }
 
 export const DEFAULTS = {
@@ -133,8 +137,27 @@ export function resolveSettings(
     folderName: config.folderName ?? fromRepository.folderName ?? repositoryName(repository),
     ...(config.folderName === undefined && fromRepository.folderName === undefined ? { folderNameDefaulted: true } : {}),
     folderThumbnailUrl: config.folderThumbnailUrl ?? fromRepository.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
-    ...(fromRepository.sourceType !== undefined ? { source: { type: fromRepository.sourceType, settings: fromRepository.source ?? {} } } : {}),
+    ...sourceSettings(flags, config, fromRepository),
+    ...(flags.pruneRemoved ? { pruneRemoved: true } : {}),
   };
+}
+
+/** The feed to build from: the flags', else the config's, else the repository's toasty-pipeline-config.yaml. */
+function sourceSettings(flags: SettingOverrides, config: PipelineConfig, fromRepository: RepositoryDefaults): Pick<Settings, 'source'> {
+  if (flags.sourceType !== undefined || flags.sourceUrl !== undefined) {
+    const type = flags.sourceType ?? config.source?.type ?? fromRepository.sourceType;
+    if (type === undefined) throw new RepositorySpecError('--source-url needs --source-type astropix or djangoplicity');
+    const base = type === config.source?.type ? config.source : type === fromRepository.sourceType ? (fromRepository.source ?? {}) : {};
+    const urlKey = type === 'djangoplicity' ? 'base_url' : 'json_query_url';
+    const settings = { ...base, ...(flags.sourceUrl !== undefined ? { [urlKey]: flags.sourceUrl } : {}) };
+    return { source: { type, settings, from: '--source-type/--source-url' } };
+  }
+  if (config.source !== undefined) {
+    const { type, ...settings } = config.source;
+    return { source: { type, settings, from: 'source in the pipeline config' } };
+  }
+  if (fromRepository.sourceType !== undefined) return { source: { type: fromRepository.sourceType, settings: fromRepository.source ?? {}, from: 'toasty-pipeline-config.yaml' } };
+  return {};
 }
 
 /** The repository's own name, for a root index no config names: the folder, or container/bucket with its prefix. */

@@ -26,7 +26,9 @@ export interface Settings {
   readonly folderNameDefaulted?: boolean;
   readonly folderThumbnailUrl: string;
   /** toasty's `source_type` and its section from toasty-pipeline-config.yaml, for feed rules; absent without one. */
-  readonly source?: { readonly type: string; readonly settings: Readonly<Record<string, unknown>> };
+  readonly source?: { readonly type: string; readonly settings: Readonly<Record<string, unknown>>; /** Where it was set, for messages. */ readonly from?: string };
+  /** `--prune-removed`: data sets of items a feed no longer offers are withdrawn from the repository. */
+  readonly pruneRemoved?: boolean;
   /** How long archived files live (archive ingest). */
   readonly expiry: ExpiryPolicy;
   /** The metadata catalog (archive ingest). */

@@ -7,7 +7,8 @@ import { quoteName } from '../quote-name.js';
 import { ItemIdError, reservedIdReason, sanitizeItemId } from './item-id.js';
 import { isInProgressName } from './in-progress-name.js';
 import { compilePattern, type FolderStamp, globPattern, matchPattern, takenBy } from './pattern.js';
-import { type FileSource, type NodeIdentity, type Params, type Rule, RuleError, sourcePatterns } from './rule.js';
+import { ItemListError, readItemList } from './item-list.js';
+import { type FileSource, type Json, type NodeIdentity, type Params, type Rule, RuleError, sourcePatterns } from './rule.js';
 
 export interface NodeInput {
   readonly name: string;
@@ -38,6 +39,17 @@ export interface BuildNode {
   readonly upstream: readonly BuildNode[];
   readonly params: Params;
   readonly aggregate: boolean;
+  /** For a node made from a produced list's item: the item's data (part of its key, not inherited). */
+  readonly data?: Json;
+  /**
+   * For such a node: the producer whose list it came from. Not an upstream node (the list as a whole is not
+   * part of its key, only its own item is), but selecting the node selects its producer.
+   */
+  readonly producer?: BuildNode;
+  /** For such a node: why the producer listed its item (new, changed, …), for a plan's words. */
+  readonly listedBecause?: string;
+  /** Its file is an upstream node's output (rule.asFile), not a source file: see NodeIdentity.fileIsBuilt. */
+  readonly fileIsBuilt?: boolean;
 }
 
 export interface BuildGraph {
@@ -54,7 +66,14 @@ export interface BuildGraph {
   readonly rejected: readonly RejectedFile[];
   /** Files in the incoming folder that no rule takes (neither matched nor read as an input), as shown. */
   readonly unclaimed: readonly string[];
+  /** The item lists read to expand rules over producers: the graph stays the same while none of them changes. */
+  readonly lists: readonly string[];
+  /** Rules over a producer whose list could not be read (a dry run whose producer did not run): not expanded. */
+  readonly unread: ReadonlyArray<{ readonly rule: string; readonly producer: string; readonly why: string }>;
 }
+
+/** Where the list of each producer node is to be read (by node id): a path, or why it cannot be (not yet built). */
+export type ProducedLists = ReadonlyMap<string, string | { readonly unread: string }>;
 
 export interface RejectedFile {
   /** What the node would have been called (`place:<name>`), for reports. */
@@ -140,6 +159,10 @@ interface Seed {
   wildcards: Record<string, string>;
   file?: string;
   files?: readonly string[];
+  data?: Json;
+  why?: string;
+  producer?: BuildNode;
+  fileIsBuilt?: boolean;
   upstream: BuildNode[];
 }
 
@@ -147,6 +170,7 @@ export function buildGraph(
   rules: readonly Rule[],
   settings: Settings,
   paramOverrides: Readonly<Record<string, Params>> = {},
+  producedLists: ProducedLists = new Map(),
 ): BuildGraph {
   const ordered = orderRules(rules);
   for (const name of Object.keys(paramOverrides)) {
@@ -160,10 +184,23 @@ export function buildGraph(
   const workRoot = path.resolve(settings.work);
   const listedFolders: FolderStamp[] = [];
   const rejected: RejectedFile[] = [];
+  const lists: string[] = [];
+  const unread: Array<{ rule: string; producer: string; why: string }> = [];
+  const producers = new Set(ordered.filter((r) => r.produces === 'items').map((r) => r.name));
+  for (const rule of ordered) {
+    for (const name of rule.after ?? []) {
+      if (producers.has(name)) throw new RuleError(`rule ${rule.name}: ${name} lists items; take them with forEach: '${name}', not after`);
+    }
+    if (rule.aggregate !== undefined && producers.has(rule.aggregate)) throw new RuleError(`rule ${rule.name}: ${rule.aggregate} lists items; take them with forEach: '${rule.aggregate}'`);
+  }
+  const toldLists = new Set<string>();
 
   for (const rule of ordered) {
     const params = resolveParams(rule, settings, paramOverrides);
-    const seeds = seedsOf(rule, settings, byRule, listedFolders, rejected);
+    const seeds =
+      typeof rule.forEach === 'string' && producers.has(rule.forEach)
+        ? producedSeeds(rule, byRule.get(rule.forEach) ?? [], producedLists, { settings, lists, unread, rejected, told: toldLists })
+        : seedsOf(rule, settings, byRule, listedFolders, rejected);
     const ruleNodes: BuildNode[] = [];
     const ruleItems = new Map<string, BuildNode>();
     const items = new Map<string, string>();
@@ -183,6 +220,8 @@ export function buildGraph(
         settings,
         ...(seed.file ? { file: seed.file } : {}),
         ...(seed.files ? { files: seed.files } : {}),
+        ...(seed.data !== undefined ? { data: seed.data } : {}),
+        ...(seed.fileIsBuilt ? { fileIsBuilt: true } : {}),
       };
       const upstream = after.length > 0 ? [...seed.upstream] : seed.upstream;
       for (const [name, partners, partial] of after) {
@@ -208,18 +247,30 @@ export function buildGraph(
         outputOwners.set(relative, id);
         return { name, path: absolute, relative, folder };
       });
+      if (rule.produces === 'items' && !outputs.some((o) => o.name === 'items' && !o.folder)) {
+        throw new RuleError(`rule ${rule.name} produces items: it needs a file output named items (its item list)`);
+      }
+      // A fetched file becomes the file its item is made from, for the rules downstream (rule.asFile).
+      const ownFile = rule.asFile === undefined ? undefined : outputs.find((o) => o.name === rule.asFile);
+      if (rule.asFile !== undefined && (ownFile === undefined || ownFile.folder)) {
+        throw new RuleError(`rule ${rule.name}: asFile names ${JSON.stringify(rule.asFile)}, which is not one of its file outputs`);
+      }
       const node: BuildNode = {
         id,
         rule,
         item: seed.item,
         wildcards: seed.wildcards,
-        file: seed.file,
+        file: ownFile?.path ?? seed.file,
         ...(seed.files ? { files: seed.files } : {}),
         inputs,
         outputs,
         upstream,
         params,
         aggregate: rule.aggregate !== undefined,
+        ...(seed.data !== undefined ? { data: seed.data } : {}),
+        ...(seed.producer ? { producer: seed.producer } : {}),
+        ...(seed.why !== undefined ? { listedBecause: seed.why } : {}),
+        ...(seed.fileIsBuilt ? { fileIsBuilt: true } : {}),
       };
       ruleNodes.push(node);
       ruleItems.set(node.item, node);
@@ -228,7 +279,80 @@ export function buildGraph(
     byRule.set(rule.name, ruleNodes);
     byItem.set(rule.name, ruleItems);
   }
-  return { nodes, byRule, rules: ordered, listedFolders, rejected, unclaimed: unclaimedFiles(ordered, nodes, rejected, settings) };
+  return { nodes, byRule, rules: ordered, listedFolders, rejected, unclaimed: unclaimedFiles(ordered, nodes, rejected, settings), lists, unread };
+}
+
+interface ProducedContext {
+  readonly settings: Settings;
+  readonly lists: string[];
+  readonly unread: Array<{ rule: string; producer: string; why: string }>;
+  readonly rejected: RejectedFile[];
+  /** Producers whose refused items were already reported (once per build, not once per dependent rule). */
+  readonly told: Set<string>;
+}
+
+/**
+ * One seed per item a producer listed (docs/seams.md §3). An id that cannot be a folder name is refused here,
+ * as a file's would be; an item the producer itself refused is reported as its own failure, once.
+ */
+function producedSeeds(rule: Rule, producers: readonly BuildNode[], where: ProducedLists, context: ProducedContext): Seed[] {
+  const seeds: Seed[] = [];
+  for (const producer of producers) {
+    const output = producer.outputs.find((o) => o.name === 'items')!;
+    const from = where.get(producer.id) ?? output.path;
+    if (typeof from !== 'string') {
+      context.unread.push({ rule: rule.name, producer: producer.id, why: from.unread });
+      continue;
+    }
+    let list;
+    try {
+      list = readItemList(from);
+    } catch (error) {
+      if (!(error instanceof ItemListError)) throw error;
+      throw new RuleError(`rule ${producer.rule.name} wrote a broken item list: ${error.message}`);
+    }
+    if (list === undefined) {
+      context.unread.push({ rule: rule.name, producer: producer.id, why: `${producer.id} has not run yet` });
+      continue;
+    }
+    if (!context.lists.includes(output.path)) context.lists.push(output.path);
+    const report = !context.told.has(producer.id);
+    context.told.add(producer.id);
+    const refuse = (id: string, message: string): void => {
+      if (report) context.rejected.push({ id: `${producer.rule.name}:${quoteName(id)}`, rule: producer.rule.name, file: output.path, message: `${producer.id}: item ${JSON.stringify(id)} ${message}` });
+    };
+    for (const refused of list.refused) refuse(refused.id, refused.problem);
+    if (report) {
+      (list.problems ?? []).forEach((problem, i) => context.rejected.push({ id: `${producer.id}#${i + 1}`, rule: producer.rule.name, file: output.path, message: `${producer.id}: ${problem}` }));
+    }
+    const seen = new Set<string>();
+    for (const listed of list.items) {
+      let item: string;
+      try {
+        item = sanitizeItemId(listed.id);
+      } catch (error) {
+        if (!(error instanceof ItemIdError)) throw error;
+        refuse(listed.id, `${error.message}; it is left out`);
+        continue;
+      }
+      if (item !== listed.id) {
+        refuse(listed.id, `is not usable as a folder name (it would become ${JSON.stringify(item)}); it is left out`);
+        continue;
+      }
+      const reserved = reservedIdReason(item);
+      if (reserved !== undefined) {
+        refuse(listed.id, `cannot be used: ${reserved}; it is left out`);
+        continue;
+      }
+      if (seen.has(item)) {
+        refuse(listed.id, 'is listed twice; it is left out');
+        continue;
+      }
+      seen.add(item);
+      seeds.push({ item, wildcards: { id: item }, data: listed.data, ...(listed.why !== undefined ? { why: listed.why } : {}), producer, upstream: [] });
+    }
+  }
+  return seeds;
 }
 
 /** Shown path of a file: relative to the project, escaped. */
@@ -271,7 +395,16 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   }
   if (source === undefined) return [{ item: '', wildcards: {}, upstream: [] }];
   if (typeof source === 'string') {
-    return (byRule.get(source) ?? []).filter((n) => rule.onlyFor?.(n) ?? true).map((n) => ({ item: n.item, wildcards: n.wildcards, upstream: [n], ...(n.file ? { file: n.file } : {}), ...(n.files ? { files: n.files } : {}) }));
+    return (byRule.get(source) ?? [])
+      .filter((n) => rule.onlyFor?.(n) ?? true)
+      .map((n) => ({
+        item: n.item,
+        wildcards: n.wildcards,
+        upstream: [n],
+        ...(n.file ? { file: n.file } : {}),
+        ...(n.files ? { files: n.files } : {}),
+        ...(n.fileIsBuilt || n.rule.asFile !== undefined ? { fileIsBuilt: true } : {}),
+      }));
   }
   const folder = sourceFolder(source.in, settings);
   const seeds: Seed[] = [];
@@ -380,6 +513,7 @@ export function selectTargets(graph: BuildGraph, targets: readonly string[]): Se
     if (wanted.has(node)) return;
     wanted.add(node);
     node.upstream.forEach(add);
+    if (node.producer) add(node.producer);
   };
   for (const target of targets) {
     if (target === 'process') {

@@ -49,6 +49,13 @@ export interface NodeIdentity {
   readonly file?: string;
   /** A group's members, absolute and sorted (see FileSource.group); undefined for other nodes. */
   readonly files?: readonly string[];
+  /** For a node made from an item of a produced list (docs/seams.md §3): that item's data. */
+  readonly data?: Json;
+  /**
+   * True when `file` is an upstream node's output (a fetched image, rule.asFile), not a source file: it does not
+   * exist before the build runs, so it is no input (its upstream key covers it); read it from RunContext.file.
+   */
+  readonly fileIsBuilt?: boolean;
   readonly settings: Settings;
 }
 
@@ -85,6 +92,8 @@ export interface UpstreamView {
   readonly files: Readonly<Record<string, readonly BuiltFile[]>>;
   /** Which of its outputs its rule says go into the item's published data set, and where. */
   readonly published: readonly PublishedOutput[];
+  /** Its item's data, for a node made from a produced list's item. */
+  readonly data?: Json;
 }
 
 /**
@@ -108,6 +117,10 @@ export interface RunContext<P extends Params = Params> {
   /** Output name → absolute path to write to. These are staging paths: the engine moves them into place. */
   readonly outputs: Readonly<Record<string, string>>;
   readonly params: P;
+  /** For a node made from an item of a produced list: the item's data (part of the node's key). */
+  readonly data: Json | undefined;
+  /** The file the node was made from (NodeIdentity.file), absolute; undefined for aggregate and single nodes. */
+  readonly file: string | undefined;
   readonly settings: Settings;
   readonly repository: Repository;
   /** Upstream nodes of the named rule (all of them for an aggregate node). */
@@ -125,6 +138,8 @@ export interface CheckContext {
   readonly key: string;
   /** The node's parameters (a check may need them to know where its outputs went). */
   readonly params: Params;
+  /** For a node made from an item of a produced list: the item's data. */
+  readonly data?: Json;
   readonly settings: Settings;
   readonly repository: Repository;
 }
@@ -184,6 +199,24 @@ export interface RuleDefinition<P extends Params = Params> {
    * then does not rerun it when upstream nodes only went away; it re-keys its record instead.
    */
   readonly unaffectedByRemovedUpstream?: boolean;
+  /**
+   * The rule's node lists items (docs/seams.md §3, Snakemake's checkpoints): its output `items` is an item
+   * list (src/graph/item-list.ts), and rules with `forEach: 'this-rule'` get one node per listed item, expanded
+   * once it has run — in the same build. Such a rule makes one node (no forEach, no aggregate), and runs before
+   * everything else the build selected; it must write nothing but its outputs (a dry run runs it too, into a
+   * scratch folder, to show what its items would make).
+   */
+  readonly produces?: 'items';
+  /**
+   * Why the node must run on every build, in words (a feed is read each time: what it says has no stamp). Its
+   * output keeps its old file when the bytes are the same, so that what depends on it stays up to date.
+   */
+  readonly alwaysRun?: string;
+  /**
+   * With `forEach` over a producer: the output that downstream rules take as the node's file (a fetched image
+   * becomes the file its item is made from, as an incoming file would be).
+   */
+  readonly asFile?: string;
   /** True for rules that write to the data repository: `imgbuild process` builds everything else. */
   readonly publishes?: boolean;
   /** Outputs of this rule that belong in the item's published data set, and where they go. */
@@ -214,6 +247,9 @@ export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rul
   }
   if (definition.forEach !== undefined && definition.aggregate !== undefined) {
     throw new RuleError(`${where}: give forEach or aggregate, not both`);
+  }
+  if (definition.produces !== undefined && (definition.produces !== 'items' || definition.forEach !== undefined || definition.aggregate !== undefined)) {
+    throw new RuleError(`${where}: produces: 'items' makes one node that lists items; it takes no forEach or aggregate`);
   }
   if (definition.onlyFor !== undefined && typeof definition.forEach !== 'string') {
     throw new RuleError(`${where}: onlyFor chooses among another rule's nodes; it needs forEach: 'that-rule'`);

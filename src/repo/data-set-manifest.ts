@@ -16,6 +16,8 @@ export interface DataSetManifest {
   /** Key of the publish node that wrote it: equal keys mean nothing to upload. */
   readonly key: string;
   readonly publishedAt: string;
+  /** When its source published it (a feed's date), if known: orders the root index instead of publishedAt. */
+  readonly sourcePublishedAt?: string;
   readonly files: readonly ManifestFile[];
 }
 

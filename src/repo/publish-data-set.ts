@@ -88,6 +88,13 @@ export async function readProgress(repository: Repository, id: string): Promise<
   }
 }
 
+export interface PublishOptions {
+  readonly concurrency?: number;
+  readonly signal?: AbortSignal;
+  /** When the data set's source published it (a feed's date): the root index orders by it. */
+  readonly sourcePublishedAt?: string;
+}
+
 /** The lock one data set is published under: a second publisher of the same id waits its turn or fails. */
 export const DATA_SET_LOCK = '.imgbuild-lock';
 
@@ -96,7 +103,7 @@ export async function publishDataSet(
   id: string,
   key: string,
   files: readonly FileToPublish[],
-  options: { concurrency?: number; signal?: AbortSignal } = {},
+  options: PublishOptions = {},
 ): Promise<PublishResult> {
   return withRepositoryLock(repository, `${id}/${DATA_SET_LOCK}`, `publishing ${id}`, () => publishUnlocked(repository, id, key, files, options), { waitMs: 30_000 });
 }
@@ -106,7 +113,7 @@ async function publishUnlocked(
   id: string,
   key: string,
   files: readonly FileToPublish[],
-  options: { concurrency?: number; signal?: AbortSignal },
+  options: PublishOptions,
 ): Promise<PublishResult> {
   // What a killed run was in the middle of writing (local folder) goes first: it is nobody's any more.
   await repository.removeStaleTemporaries?.(id);
@@ -181,6 +188,7 @@ async function publishUnlocked(
     id,
     key,
     publishedAt: new Date().toISOString(),
+    ...(options.sourcePublishedAt !== undefined ? { sourcePublishedAt: options.sourcePublishedAt } : {}),
     files: files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
   };
   await repository.put(`${id}/${MANIFEST_NAME}`, Buffer.from(JSON.stringify(manifest, null, 1)), {

@@ -11,6 +11,7 @@ import { nodeKey, upstreamDigest } from '../cache/node-key.js';
 import {
   bookkeepingStamps,
   dropFreshSnapshots,
+  type FileStamp,
   nodeStamps,
   racyStamp,
   type SnapshotScope,
@@ -22,9 +23,9 @@ import { resolveJobs, resolveRepository, resolveSettings } from '../config/resol
 import { readRepositoryConfig, ruleParams } from '../config/repository-config.js';
 import type { Settings } from '../config/settings.js';
 import { ImgbuildError } from '../errors.js';
-import { type BuildGraph, type BuildNode, buildGraph, selectTargets } from '../graph/build-graph.js';
+import { type BuildGraph, type BuildNode, buildGraph, type ProducedLists, selectTargets } from '../graph/build-graph.js';
 import { compilePattern, type FilePattern, matchPattern } from '../graph/pattern.js';
-import { type FileSource, type Params, type Rule, sourcePatterns } from '../graph/rule.js';
+import { type CheckContext, type FileSource, type Params, type Rule, sourcePatterns } from '../graph/rule.js';
 import { quoteName } from '../quote-name.js';
 import { RecordingRepository } from '../repo/recording-repository.js';
 import { mirrorIncoming } from '../repo/incoming-mirror.js';
@@ -32,7 +33,9 @@ import { plural } from '../cli/plural.js';
 import { openRepository } from '../repo/repository-spec.js';
 import type { Repository } from '../repo/repository.js';
 import type { BuildRequest, BuildResult } from './build.js';
-import type { BuildSummary, EventSink } from './events.js';
+import type { BuildSummary, EventSink, PlannedRun } from './events.js';
+import { probeProducer } from './producer-probe.js';
+import { readRunHistory } from '../runs/run-history.js';
 import { NodeLogs } from './node-log.js';
 import { RunHistory } from '../runs/run-history.js';
 import { type Plan, type PlannedNode, planBuild } from './plan.js';
@@ -121,7 +124,11 @@ export class BuildSession {
           `using work folder ${shown(settings.work)} and cache folder ${shown(settings.cache)} (--work and --cache choose others)`,
       });
     }
-    const rules = request.config.rules ?? request.defaultRules;
+    const rules = request.config.rules ?? (typeof request.defaultRules === 'function' ? request.defaultRules(settings) : request.defaultRules);
+    if (settings.source !== undefined && !rules.some((r) => r.produces === 'items')) {
+      // toasty's source_type with rules that read no feed would build nothing from it, silently.
+      request.emit?.({ type: 'note', message: `${settings.source.from ?? 'source_type'} names a ${settings.source.type} feed, but the rules read none: use wwtFeedRules() in the config's rules (or drop the config's rules)` });
+    }
     checkIncoming(rules, settings, request);
     const paramOverrides = ruleParams(rules, settings, fromRepository, request.config.params);
     const scope: SnapshotScope | undefined =
@@ -153,9 +160,11 @@ export class BuildSession {
     const dryRun = request.dryRun ?? false;
     const firstRun = this.runs++ === 0;
     const changed = firstRun ? undefined : run.changed;
-    // A one-shot no-op is answered from the remembered snapshot without planning (cache/fresh-snapshot.ts).
-    const scope = this.scope && firstRun && sameTargets(targets, request.targets) ? this.scope : undefined;
-    if (scope) {
+    const producing = this.rules.some((r) => r.produces === 'items');
+    // A one-shot no-op is answered from the remembered snapshot without planning (cache/fresh-snapshot.ts);
+    // with producers, only once they have run (what they list decides the graph).
+    const scope = this.scope && firstRun && sameTargets(targets, request.targets) && !(producing && dryRun) ? this.scope : undefined;
+    if (scope && !producing) {
       const fresh = verifyFreshSnapshot(settings.cache, scope);
       if (fresh !== undefined) return { summary: reportNoOp(fresh, dryRun, emit), settings, hashedFiles: 0 };
     }
@@ -165,9 +174,9 @@ export class BuildSession {
       if (dryRun) emit({ type: 'note', message: `planned on the local copy of ${describeRepositorySpec(settings.incomingSource)} as last fetched` });
       else await this.syncIncoming(emit);
     }
-    if (this.graph === undefined || changed === undefined || this.changesNodes(changed)) this.expand();
-    const graph = this.graph!;
-    const { nodes, forced } = selectTargets(graph, targets);
+    if (this.graph === undefined || changed === undefined || this.changesNodes(changed) || producing) this.expand();
+    let graph = this.graph!;
+    let { nodes, forced } = selectTargets(graph, targets);
     const problems = missingRequirements(nodes, settings);
     if (problems.length > 0 && !dryRun) {
       throw new ImgbuildError('config', problems.length === 1 ? problems[0]! : `${problems.length} configuration errors:\n  ${problems.join('\n  ')}`);
@@ -188,46 +197,140 @@ export class BuildSession {
     // Checks see a repository that notes what they read, so a no-op that asked it can be remembered.
     const recorder = scope ? new RecordingRepository(this.repository) : undefined;
     const checked = recorder ?? this.repository;
+    const checkContext = ({ node, key }: { node: BuildNode; key: string }): CheckContext => ({
+      id: node.id,
+      item: node.item,
+      key,
+      params: node.params,
+      ...(node.data !== undefined ? { data: node.data } : {}),
+      settings,
+      repository: checked,
+    });
+    const keepGoing = run.keepGoing ?? request.keepGoing ?? false;
+    const signal = run.signal ?? request.signal;
+    const cancel = run.cancel ?? request.cancel;
+    const jobs = resolveJobs(request.config, request.overrides ?? {});
+    const history = dryRun ? undefined : (this.history ??= new RunHistory(settings.cache));
+    const deps = { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache), ...(history ? { history } : {}) };
+
+    // Producers first (docs/seams.md §3): what they list is expanded into nodes in this same build.
+    let produced: { summary: BuildSummary | undefined; unexpanded: PlannedRun[]; ran: ReadonlySet<string> } = { summary: undefined, unexpanded: [], ran: new Set() };
+    if (nodes.some((n) => n.rule.produces === 'items')) {
+      produced = await this.runProducers(nodes, { dryRun, state, hasher, display, checkContext, forced, keepGoing, jobs, deps, emit, ...(signal ? { signal } : {}), ...(cancel ? { cancel } : {}) });
+      graph = this.graph!;
+      ({ nodes, forced } = selectTargets(graph, targets));
+      nodes = nodes.filter((n) => !produced.ran.has(n.id));
+      if (scope) {
+        const fresh = verifyFreshSnapshot(settings.cache, scope);
+        if (fresh !== undefined) return { summary: mergeSummaries(produced.summary, reportNoOp(fresh, dryRun, () => undefined), emit), settings, hashedFiles: hasher.hashedFiles - hashedBefore };
+      }
+    }
+
     const reuse = changed !== undefined && this.fresh !== undefined ? { fresh: this.fresh, changed: new Set(changed) } : undefined;
-    let plan = await planBuild(
-      nodes,
-      state,
-      hasher,
-      ({ node, key }) => ({ id: node.id, item: node.item, key, params: node.params, settings, repository: checked }),
-      display,
-      forced,
-      reuse,
-    );
+    let plan = await planBuild(nodes, state, hasher, checkContext, display, forced, reuse);
     if (reuse && !dryRun) plan = this.keepAggregatesOverRemovals(plan, state);
     if (run.holdFailures) plan = this.holdFailures(plan, state);
+    plan = failedBefore(plan, settings.cache);
     // Before anything changes, forget remembered no-ops (their stamps would catch it, but why keep them).
     if (!dryRun && plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(settings.cache);
-    const keepGoing = run.keepGoing ?? request.keepGoing ?? false;
-    const summary = await runPlan(
+    const mainEmit: EventSink = produced.summary === undefined ? emit : (event) => (event.type === 'finish' ? undefined : emit(event));
+    const main = await runPlan(
       plan,
       {
-        jobs: resolveJobs(request.config, request.overrides ?? {}),
+        jobs,
         keepGoing,
         dryRun,
-        ...(run.signal ?? request.signal ? { signal: (run.signal ?? request.signal)! } : {}),
-        ...(run.cancel ?? request.cancel ? { cancel: (run.cancel ?? request.cancel)! } : {}),
+        ...(signal ? { signal } : {}),
+        ...(cancel ? { cancel } : {}),
         problems,
+        unexpanded: produced.unexpanded,
         // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
         ...(onlyReindex ? {} : run.holdFailures ? this.untold(graph) : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
       },
-      { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache), ...(dryRun ? {} : { history: (this.history ??= new RunHistory(settings.cache)) }) },
+      { ...deps, emit: mainEmit },
     );
+    const summary = produced.summary === undefined ? main : mergeSummaries(produced.summary, main, emit);
     // A dry run changes nothing on disk, not even the hash memo: it may run beside a real build.
     if (!dryRun) {
       state.save(hasher.changed);
       hasher.markSaved();
       clearStaging(settings.work);
       this.remember(plan, state, summary);
-      if (scope && recorder && forced.size === 0 && !(run.signal ?? request.signal)?.aborted) {
-        rememberIfNoOp(scope, summary, graph, nodes, state, recorder);
+      if (scope && recorder && forced.size === 0 && !signal?.aborted) {
+        rememberIfNoOp(scope, main, graph, nodes, state, recorder);
       }
     }
     return { summary, settings, hashedFiles: hasher.hashedFiles - hashedBefore };
+  }
+
+  /**
+   * Run the selected producers (and what they need) before anything else, then expand the graph from the
+   * lists they wrote. A dry run runs them into a scratch folder instead (producer-probe.ts); a producer that
+   * cannot run leaves its dependents unexpanded, each shown as one line saying what it depends on.
+   */
+  private async runProducers(
+    selected: readonly BuildNode[],
+    o: {
+      dryRun: boolean;
+      state: BuildState;
+      hasher: FileHasher;
+      display: (file: string) => string;
+      checkContext: (planned: { node: BuildNode; key: string }) => CheckContext;
+      forced: ReadonlySet<string>;
+      keepGoing: boolean;
+      jobs: number;
+      deps: Parameters<typeof runPlan>[2];
+      emit: EventSink;
+      signal?: AbortSignal;
+      cancel?: AbortSignal;
+    },
+  ): Promise<{ summary: BuildSummary | undefined; unexpanded: PlannedRun[]; ran: ReadonlySet<string> }> {
+    const producers = selected.filter((n) => n.rule.produces === 'items');
+    // The producers and everything upstream of them, in graph order.
+    const wanted = new Set<string>();
+    const add = (node: BuildNode): void => {
+      if (wanted.has(node.id)) return;
+      wanted.add(node.id);
+      node.upstream.forEach(add);
+    };
+    producers.forEach(add);
+    const before = selected.filter((n) => wanted.has(n.id));
+    const plan = await planBuild(before, o.state, o.hasher, o.checkContext, o.display, o.forced);
+    const lists = new Map<string, string | { unread: string }>();
+    if (o.dryRun) {
+      const cleanups: Array<() => void> = [];
+      for (const producer of producers) {
+        const entry = plan.byId.get(producer.id)!;
+        const waiting = producer.upstream.find((u) => plan.byId.get(u.id)?.reason !== undefined);
+        if (waiting) {
+          lists.set(producer.id, { unread: `${waiting.id} must be built first` });
+          continue;
+        }
+        const probe = await probeProducer(producer, entry.key, this.settings, this.repository, (message) => o.emit({ type: 'note', message: `${producer.id}: ${message}` }), o.signal);
+        if ('unread' in probe) lists.set(producer.id, { unread: probe.unread });
+        else {
+          lists.set(producer.id, probe.list);
+          cleanups.push(probe.cleanup);
+        }
+      }
+      try {
+        this.expand(lists);
+      } finally {
+        for (const cleanup of cleanups) cleanup();
+      }
+      // The producers stay in the plan (they would run); their items' nodes are planned like any other.
+      return { summary: undefined, unexpanded: unexpandedRuns(this.graph!), ran: new Set() };
+    }
+    if (plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(this.settings.cache);
+    // Their plan and finish are folded into the build's own; their nodes' events are the build's.
+    const summary = await runPlan(
+      plan,
+      { jobs: o.jobs, keepGoing: o.keepGoing, dryRun: false, ...(o.signal ? { signal: o.signal } : {}), ...(o.cancel ? { cancel: o.cancel } : {}) },
+      { ...o.deps, emit: (event) => (event.type === 'plan' || event.type === 'finish' ? undefined : o.emit(event)) },
+    );
+    // A producer that failed lists nothing new: its dependents are expanded from its last list (if any).
+    this.expand();
+    return { summary, unexpanded: unexpandedRuns(this.graph!), ran: wanted };
   }
 
   /**
@@ -288,8 +391,8 @@ export class BuildSession {
     this.release = undefined;
   }
 
-  private expand(): void {
-    this.graph = buildGraph(this.rules, this.settings, this.paramOverrides);
+  private expand(lists?: ProducedLists): void {
+    this.graph = buildGraph(this.rules, this.settings, this.paramOverrides, lists);
     this.inputs = new Map();
     for (const node of this.graph.nodes) {
       for (const input of node.inputs) this.inputs.set(input.path, (this.inputs.get(input.path) ?? 0) + 1);
@@ -410,6 +513,14 @@ export class BuildSession {
   }
 }
 
+/** The item lists the graph was expanded from: a changed list changes the graph. */
+function listStamps(lists: readonly string[]): FileStamp[] {
+  return lists.map((file) => {
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    return stat ? ([file, stat.size, stat.mtimeMs] as FileStamp) : ([file] as FileStamp);
+  });
+}
+
 function sameTargets(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i]);
 }
@@ -455,6 +566,53 @@ function missingRequirements(nodes: readonly BuildNode[], settings: Settings): s
   return problems;
 }
 
+/** One line per rule over a producer whose list could not be read: what it depends on. */
+function unexpandedRuns(graph: BuildGraph): PlannedRun[] {
+  return graph.unread.map((u) => ({ id: `${u.rule}:*`, rule: u.rule, item: '*', reason: 'unexpanded', why: `depends on what ${u.producer} lists, which is not known yet (${u.why})` }));
+}
+
+/** The producers' run and the main run, as one build. */
+function mergeSummaries(first: BuildSummary | undefined, second: BuildSummary, emit: EventSink): BuildSummary {
+  const summary: BuildSummary =
+    first === undefined
+      ? second
+      : {
+          ...second,
+          fresh: first.fresh + second.fresh,
+          ran: [...first.ran, ...second.ran],
+          failed: [...first.failed, ...second.failed],
+          blocked: [...first.blocked, ...second.blocked],
+          skipped: [...first.skipped, ...second.skipped],
+          warnings: [...first.warnings, ...second.warnings],
+          ms: first.ms + second.ms,
+          fromSnapshot: false,
+        };
+  emit({ type: 'finish', summary });
+  return summary;
+}
+
+/**
+ * Nodes made from a produced list's items that are never built because they failed last time say so (a feed
+ * item whose download failed is "failed before", not "new"). Asked only when such nodes are planned.
+ */
+function failedBefore(plan: Plan, cache: string): Plan {
+  if (!plan.nodes.some((p) => p.reason?.kind === 'listed' && p.skipped === undefined)) return plan;
+  const history = readRunHistory(cache);
+  let changed = false;
+  const byId = new Map(plan.byId);
+  const nodes = plan.nodes.map((entry) => {
+    if (entry.reason?.kind !== 'listed') return entry;
+    const last = history.get(entry.node.id);
+    if (last?.state !== 'failed') return entry;
+    changed = true;
+    const detail = (last.message ?? 'it failed').replace(new RegExp(`^${entry.node.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `), '');
+    const retried: PlannedNode = { ...entry, reason: { kind: 'failed-before', detail: detail.length > 120 ? `${detail.slice(0, 117)}…` : detail } };
+    byId.set(entry.node.id, retried);
+    return retried;
+  });
+  return changed ? { nodes, byId } : plan;
+}
+
 /** The events and summary of a build the no-op snapshot answered: the same as a planned no-op's. */
 function reportNoOp(fresh: number, dryRun: boolean, emit: EventSink): BuildSummary {
   emit({ type: 'plan', dryRun, total: fresh, fresh, run: [], skipped: [] });
@@ -467,7 +625,7 @@ function reportNoOp(fresh: number, dryRun: boolean, emit: EventSink): BuildSumma
 function rememberIfNoOp(scope: SnapshotScope, summary: BuildSummary, graph: BuildGraph, nodes: readonly BuildNode[], state: BuildState, recorder: RecordingRepository): void {
   if (summary.ran.length + summary.failed.length + summary.blocked.length + summary.skipped.length > 0) return;
   if (recorder.unstampable !== undefined || nodes.some((n) => n.rule.check && !n.rule.checkReadsOnlyRepository)) return;
-  const files = [...nodeStamps(nodes, state), ...recorder.stamps];
+  const files = [...nodeStamps(nodes, state), ...recorder.stamps, ...listStamps(graph.lists)];
   if (racyStamp(graph.listedFolders, files) !== undefined) return;
   const cache = scope.settings.cache;
   writeFreshSnapshot(cache, scope, nodes.length, [...graph.listedFolders], [...bookkeepingStamps(cache), ...files]);

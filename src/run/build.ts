@@ -20,8 +20,11 @@ export interface BuildRequest {
   readonly configIdentity?: string;
   /** Folder relative config paths start from. */
   readonly projectDir: string;
-  /** Rules used when the config names none (the built-in WWT rules). */
-  readonly defaultRules: readonly Rule[];
+  /**
+   * Rules used when the config names none (the built-in WWT rules), or a choice made once the settings are known
+   * (a repository whose source_type names a feed gets the feed pipeline).
+   */
+  readonly defaultRules: readonly Rule[] | ((settings: Settings) => readonly Rule[]);
   readonly targets: readonly string[];
   readonly overrides?: SettingOverrides;
   readonly dryRun?: boolean;

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildState, NodeRecord } from '../cache/build-state.js';
 import { type FileHasher, hashFileContents, type Digest } from '../cache/file-hasher.js';
-import { keyParts, nodeKey, ruleKeyParts, type KeyParts, type NodeKey, type RuleKeyParts } from '../cache/node-key.js';
+import { canonicalJson, keyParts, nodeKey, ruleKeyParts, type KeyParts, type NodeKey, type RuleKeyParts } from '../cache/node-key.js';
+import { sha256 } from '../cache/file-hasher.js';
 import type { BuildNode } from '../graph/build-graph.js';
 import type { CheckContext, Json, Rule } from '../graph/rule.js';
 import type { StaleReason } from './stale-reason.js';
@@ -39,6 +40,9 @@ export interface PlanReuse {
   readonly changed: ReadonlySet<string>;
 }
 
+/** The key part that holds a produced item's data (an input name no rule can give: names are identifiers). */
+export const ITEM_INPUT = '@item';
+
 /** How many external checks (repository lookups) run at once. */
 const CHECK_CONCURRENCY = 16;
 
@@ -58,7 +62,9 @@ function computeKey(
   upstreamKeys: ReadonlyArray<readonly [string, string]>,
   ruleMemo: Map<Rule, RuleKeyParts>,
 ): { key: NodeKey; parts: KeyParts; digests: Array<readonly [string, Digest | undefined]> } {
-  const digests = node.inputs.map((input) => [input.name, hasher.hash(input.path)] as const);
+  const digests: Array<readonly [string, Digest | undefined]> = node.inputs.map((input) => [input.name, hasher.hash(input.path)] as const);
+  // A node made from a produced list's item is keyed on its item alone, so one changed item reruns alone.
+  if (node.data !== undefined) digests.push([ITEM_INPUT, sha256(canonicalJson(node.data)) as Digest]);
   const parts = keyParts(rulePartsOf(node, ruleMemo), digests, upstreamKeys);
   return { key: nodeKey(node.rule.name, parts), parts, digests };
 }
@@ -98,15 +104,24 @@ export async function planBuild(
       reason = { kind: 'input-missing', name: missing.name, path: display(missing.path) };
     } else {
       const record = state.get(node.id);
+      if (record !== undefined && record.key !== key && onlyRemovedUpstream(node, state.partsOf(node.id), parts, upstreamKeys)) {
+        // The rule's output does not depend on which upstream nodes exist (the root index lists the repository),
+        // and upstream nodes only went away: the record is re-keyed, not rebuilt.
+        state.refresh(node.id, { ...record, key });
+      }
+      const current = state.get(node.id);
       reason =
-        record === undefined
-          ? { kind: 'never-built' }
-          : record.key === key
+        current === undefined
+          ? node.listedBecause !== undefined
+            ? { kind: 'listed', why: node.listedBecause }
+            : { kind: 'never-built' }
+          : current.key === key
             ? undefined
             : explainKeyChange(node, state.partsOf(node.id), parts, byId, display);
-      if (reason === undefined && record !== undefined) reason = checkOutputs(node, record, state, display);
+      if (reason === undefined && current !== undefined) reason = checkOutputs(node, current, state, display);
     }
     if (reason === undefined && forced.has(node.id)) reason = { kind: 'requested' };
+    if (reason === undefined && node.rule.alwaysRun !== undefined) reason = { kind: 'external', detail: node.rule.alwaysRun };
     const entry: PlannedNode = { node, key, parts, reason };
     if (reason === undefined && node.rule.check) toCheck.push(planned.length);
     planned.push(entry);
@@ -131,6 +146,15 @@ export async function planBuild(
   const woken = wakeReadersOfExternalChanges(planned, byId);
   if (woken.size > 0) await applySkips(planned, byId, checkContext, woken);
   return { nodes: planned, byId };
+}
+
+/** An aggregate (unaffectedByRemovedUpstream) whose upstream is a subset, with the same keys, of what it covered. */
+function onlyRemovedUpstream(node: BuildNode, before: KeyParts | undefined, parts: KeyParts, upstream: ReadonlyArray<readonly [string, string]>): boolean {
+  if (!node.aggregate || !node.rule.unaffectedByRemovedUpstream || before?.covered === undefined) return false;
+  if (before.version !== parts.version || before.params !== parts.params || before.tools !== parts.tools) return false;
+  if (JSON.stringify(before.inputs) !== JSON.stringify(parts.inputs)) return false;
+  const covered = new Map(before.covered);
+  return upstream.length < covered.size && upstream.every(([id, key]) => covered.get(id) === key);
 }
 
 /** The entry a node had when it was last fresh, if nothing since can have changed it (see PlanReuse). */
@@ -215,6 +239,7 @@ function explainKeyChange(
 ): StaleReason {
   if (before === undefined) return { kind: 'never-built' };
   if (before.version !== parts.version) return { kind: 'rule-version-changed', from: before.version, to: parts.version };
+  if (before.inputs[ITEM_INPUT] !== parts.inputs[ITEM_INPUT]) return { kind: 'item-changed', why: node.listedBecause };
   for (const input of node.inputs) {
     const was = before.inputs[input.name];
     const now = parts.inputs[input.name];

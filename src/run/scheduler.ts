@@ -10,7 +10,7 @@ import { ImgbuildError } from '../errors.js';
 import { environmentErrorOf } from '../environment-error.js';
 import type { Plan, PlannedNode } from './plan.js';
 import { describeReason } from './stale-reason.js';
-import { commitStaging, createStaging, describeStagedOutputs, discardStaging } from './staging.js';
+import { commitStaging, createStaging, describeStagedOutputs, discardStaging, keepUnchangedFiles } from './staging.js';
 import { runCommand } from './run-command.js';
 import { describeError, isUnexpected } from './describe-error.js';
 import { ResourceMeter } from '../runs/resource-meter.js';
@@ -34,6 +34,8 @@ export interface ScheduleOptions {
   readonly rejected?: readonly RejectedFile[];
   /** Files in the incoming folder no rule takes: one warning per build. */
   readonly unclaimed?: readonly string[];
+  /** Rules over a producer whose list is not known (a dry run): one line each in the plan, never run. */
+  readonly unexpanded?: readonly PlannedRun[];
 }
 
 export interface ScheduleDeps {
@@ -62,7 +64,8 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     .map((p) => ({ id: p.node.id, rule: p.node.rule.name, item: p.node.item, reason: 'skipped', why: p.skipped! }));
   const runs = new Map(stale.map((p) => [p.node.id, plannedRun(p)]));
   const fresh = plan.nodes.length - stale.length - skipped.length;
-  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values()], skipped, problems: options.problems ?? [] });
+  const unexpanded = options.dryRun ? (options.unexpanded ?? []) : [];
+  deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values(), ...unexpanded], skipped, problems: options.problems ?? [] });
 
   const ran: PlannedRun[] = [];
   const failed: FailedRun[] = [];
@@ -209,6 +212,8 @@ async function executeNode(
     inputs,
     outputs: staging.paths,
     params: node.params,
+    data: node.data,
+    file: node.file,
     settings: deps.settings,
     repository: deps.repository,
     upstream: (rule) => {
@@ -235,12 +240,14 @@ async function executeNode(
   try {
     if (node.rule.run) await node.rule.run(ctx);
     else await runCommand(node.rule.command!(ctx), ctx, (usage) => record.command(usage));
-    const outputs = describeStagedOutputs(staging, node.outputs);
+    const described = describeStagedOutputs(staging, node.outputs);
+    const outputs = node.rule.alwaysRun !== undefined ? keepUnchangedFiles(staging, node.outputs, described) : described;
     // The old record goes first: a kill between the swap and the new record must not leave a record that
     // describes outputs no longer there (the next run would still notice, but the cache must never claim it).
     if (deps.state.get(node.id) !== undefined) deps.state.record(node.id, null);
     commitStaging(staging, node.outputs);
-    deps.state.record(node.id, { key, parts, outputs, builtAt: new Date().toISOString() });
+    const recorded = node.aggregate && node.rule.unaffectedByRemovedUpstream ? { ...parts, covered: upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const) } : parts;
+    deps.state.record(node.id, { key, parts: recorded, outputs, builtAt: new Date().toISOString() });
     keys.set(node.id, key);
     writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     record.finish('done', outputs.reduce((sum, file) => sum + file[2], 0));
@@ -285,5 +292,14 @@ function upstreamView(node: BuildNode, state: BuildState, keys: ReadonlyMap<stri
     if (root === undefined) continue;
     files[name]!.push({ path: relative === '' ? root : path.join(root, relative), relative, size, hash });
   }
-  return { id: node.id, rule: node.rule.name, item: node.item, key: keys.get(node.id) ?? record?.key ?? '', outputs, files, published: node.rule.publish ?? [] };
+  return {
+    id: node.id,
+    rule: node.rule.name,
+    item: node.item,
+    key: keys.get(node.id) ?? record?.key ?? '',
+    outputs,
+    files,
+    published: node.rule.publish ?? [],
+    ...(node.data !== undefined ? { data: node.data } : {}),
+  };
 }

@@ -69,7 +69,23 @@ export function describeStagedOutputs(staging: Staging, outputs: readonly NodeOu
 }
 
 /**
- * Move staged outputs over the old ones. A folder output is swapped whole: the old folder is first moved into
+ * For a rule that runs on every build (`alwaysRun`): a file output whose bytes are what is already in place
+ * keeps the file in place (ninja's restat), so its stamp, and every remembered no-op resting on it, holds. The
+ * records returned describe the files as they will be after commitStaging.
+ */
+export function keepUnchangedFiles(staging: Staging, outputs: readonly NodeOutput[], records: readonly OutputFileRecord[]): OutputFileRecord[] {
+  return records.map((record) => {
+    const output = outputs.find((o) => o.name === record[0]);
+    if (output === undefined || output.folder) return record;
+    const old = fs.statSync(output.path, { throwIfNoEntry: false });
+    if (old === undefined || !old.isFile() || old.size !== record[2] || hashFileContents(output.path) !== record[4]) return record;
+    fs.rmSync(staging.paths[output.name]!);
+    return [record[0], record[1], old.size, old.mtimeMs, record[4]] as OutputFileRecord;
+  });
+}
+
+/**
+ * Move staged outputs over the old ones (a file output whose staged file was dropped by keepUnchangedFiles stays). A folder output is swapped whole: the old folder is first moved into
  * the staging folder, so that whatever moment a crash hits, the next run's clearStaging removes it.
  */
 export function commitStaging(staging: Staging, outputs: readonly NodeOutput[]): void {
@@ -87,7 +103,7 @@ export function commitStaging(staging: Staging, outputs: readonly NodeOutput[]):
       }
       fs.renameSync(staged, output.path);
       if (moved) fs.rmSync(old, { recursive: true, force: true });
-    } else {
+    } else if (fs.existsSync(staged)) {
       fs.renameSync(staged, output.path);
     }
   }

@@ -16,7 +16,13 @@ export type StaleReason =
   | { readonly kind: 'output-missing'; readonly path: string }
   | { readonly kind: 'output-modified'; readonly path: string }
   | { readonly kind: 'external'; readonly detail: string }
-  | { readonly kind: 'requested' };
+  | { readonly kind: 'requested' }
+  /** Never built, and listed by its producer for this reason (new in the feed, …). */
+  | { readonly kind: 'listed'; readonly why: string }
+  /** Its item's data in the producer's list changed (another image URL, a new title). */
+  | { readonly kind: 'item-changed'; readonly why: string | undefined }
+  /** It failed in an earlier build and is tried again. */
+  | { readonly kind: 'failed-before'; readonly detail: string };
 
 export function describeReason(reason: StaleReason): string {
   switch (reason.kind) {
@@ -37,7 +43,7 @@ export function describeReason(reason: StaleReason): string {
     case 'input-missing':
       return `input missing: ${reason.name} (${reason.path})`;
     case 'upstream-changed':
-      return `upstream changed: ${listIds(reason.ids)}`;
+      return reason.ids.length === 0 ? 'upstream nodes went away' : `upstream changed: ${listIds(reason.ids)}`;
     case 'upstream-external':
       return `${listIds(reason.ids)} will update the repository (or other state outside the work folder)`;
     case 'output-missing':
@@ -48,6 +54,12 @@ export function describeReason(reason: StaleReason): string {
       return reason.detail;
     case 'requested':
       return 'asked for on the command line';
+    case 'listed':
+      return reason.why;
+    case 'item-changed':
+      return reason.why ?? 'its item changed';
+    case 'failed-before':
+      return `failed before (${reason.detail}): tried again`;
     default:
       return assertNever(reason);
   }

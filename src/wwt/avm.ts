@@ -15,6 +15,8 @@ export interface ImageMetadata {
   readonly description?: string;
   readonly credit?: string;
   readonly referenceUrl?: string;
+  /** When its source published it (ISO 8601 UTC): a feed's date, which orders the root index. */
+  readonly published?: string;
 }
 
 export interface AvmSpatial {

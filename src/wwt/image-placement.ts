@@ -15,7 +15,7 @@ export interface PlacementRecord {
   readonly width: number;
   readonly height: number;
   /** Where the placement came from; a FITS file's own header is `fits-header` (see fits/place-fits-image.ts). */
-  readonly source: 'avm' | 'wcs-sidecar' | 'fits-header' | 'none';
+  readonly source: 'avm' | 'wcs-sidecar' | 'fits-header' | 'feed' | 'none';
   /** For a FITS file: the HDU whose image is placed and tiled (0 = primary). */
   readonly hdu?: number;
   /** Top-down WCS of the image as tiled (after any flip), positive parity. */
