@@ -106,4 +106,154 @@ test('AstroPix feed: first run publishes every image; a rerun downloads nothing;
   }
 });
 
+function djangoplicityPage(entries: Array<Record<string, string>>): Buffer {
+  const list = entries.map((e) => `  { ${Object.entries(e).map(([k, v]) => `${k}: '${v.replace(/'/g, "\\'")}'`).join(', ')} },`).join('\n');
+  return Buffer.from(`<!DOCTYPE html>\n<html><head><title>Archive</title></head><body>\n<script>\nvar images = [\n${list}\n];\n</script>\n</body></html>\n`);
+}
+
+function djangoplicityJson(server: FeedServer, id: string, options: { title?: string; date?: string; credit?: string; description?: string; projection?: string | null } = {}): Buffer {
+  const info: Record<string, unknown> = {
+    Title: options.title ?? `Image ${id}`,
+    Credit: options.credit ?? 'ESO',
+    Description: options.description ?? `About ${id}.`,
+    ReferenceURL: `https://www.example.org/images/${id}/`,
+    Date: options.date ?? '2020-01-01T00:00:00',
+    Resources: [
+      { ResourceType: 'Screen', URL: `${server.url}/media/${id}-screen.jpg` },
+      { ResourceType: 'Original', URL: `${server.url}/media/${id}.jpg` },
+    ],
+    'Spatial.ReferenceValue': ['150.0', '20.0'],
+    'Spatial.ReferenceDimension': ['800', '400'],
+    'Spatial.ReferencePixel': ['400.5', '200.5'],
+    'Spatial.Scale': ['-0.001', ''],
+    'Spatial.Rotation': '0',
+  };
+  if (options.projection !== null) info['Spatial.CoordsystemProjection'] = options.projection ?? 'TAN';
+  return Buffer.from(JSON.stringify(info));
+}
+
+test('Djangoplicity site: ids from the search pages until a 404, metadata from api/json, text escaped once, the root index in Date order', async () => {
+  const server = await new FeedServer().start();
+  const p = feedProject('');
+  try {
+    fs.appendFileSync(p.path('repo/toasty-pipeline-config.yaml'), `source_type: djangoplicity\ndjangoplicity:\n  base_url: ${server.url}/public/\n  channel_name: test\n  search_page_name: page\n`);
+    server.set('/public/archive/search/page/1/?type=Observation', { body: djangoplicityPage([{ id: 'eso1001a', title: 'One' }, { id: 'eso1002a', title: 'Two' }]), type: 'text/html' });
+    server.set('/public/archive/search/page/2/?type=Observation', { body: djangoplicityPage([{ id: 'eso1003a', title: 'Three' }]), type: 'text/html' });
+    server.set('/public/eso1001a/api/json/', {
+      body: djangoplicityJson(server, 'eso1001a', { title: "b'Brown dwarf (artist\\xe2\\x80\\x99s concept)'", date: '2019-05-05T10:00:00', credit: 'ESO/<b>M. Kornmesser</b> & team', description: '<p>A "dwarf" & its <a href="x">disc</a></p>' }),
+      type: 'application/json',
+    });
+    server.set('/public/eso1002a/api/json/', { body: djangoplicityJson(server, 'eso1002a', { date: '2021-02-02T00:00:00' }), type: 'application/json' });
+    server.set('/public/eso1003a/api/json/', { body: djangoplicityJson(server, 'eso1003a', { projection: null }), type: 'application/json' });
+    for (const id of ['eso1001a', 'eso1002a', 'eso1003a']) server.set(`/media/${id}.jpg`, { body: await jpeg(400, 200, [200, 120, 40]), type: 'image/jpeg' });
+
+    const run = await p.jsonAsync(['all'], FAST);
+    assert.is(run.code, 0, run.stderr);
+    assert.equal(server.requests('/public/archive/search/').map((r) => r.status), [200, 200, 404], 'page by page until a 404');
+    assert.equal(server.requests('/media/').map((r) => r.path).sort(), ['/media/eso1001a.jpg', '/media/eso1002a.jpg'], 'the Original resource; none for the image without WCS');
+    assert.ok((run.report.warnings ?? []).some((w) => /eso1003a: it has no full WCS/.test(w.message)), JSON.stringify(run.report.warnings));
+    const wtml = fs.readFileSync(p.path('repo/eso1001a/index.wtml'), 'utf8');
+    assert.match(wtml, /Name="Brown dwarf \(artist’s concept\)"/, 'bytes repr decoded');
+    assert.match(wtml, /<Credits>ESO\/&lt;b&gt;M. Kornmesser&lt;\/b&gt; &amp; team<\/Credits>/, 'escaped exactly once');
+    assert.match(wtml, /<Description>&lt;p&gt;A &quot;dwarf&quot; &amp; its &lt;a href=&quot;x&quot;&gt;disc&lt;\/a&gt;&lt;\/p&gt;<\/Description>/);
+    assert.not.match(wtml, /&amp;lt;|&amp;amp;/, 'never twice');
+    assert.match(wtml, /<CreditsUrl>https:\/\/www.example.org\/images\/eso1001a\/<\/CreditsUrl>/);
+    const index = fs.readFileSync(p.path('repo/index.wtml'), 'utf8');
+    const order = [...index.matchAll(/X:LastUpdated="([^"]+)"[^>]*Name="([^"]+)"/g)].map((m) => [m[2], m[1]]);
+    assert.equal(order, [['Image eso1002a', '2021-02-02T00:00:00.000Z'], ['Brown dwarf (artist’s concept)', '2019-05-05T10:00:00.000Z']], 'newest Date first');
+
+    // A refresh asks for the search pages again, but for no item's metadata or image.
+    server.clearLog();
+    const again = await p.jsonAsync(['all'], FAST);
+    assert.is(again.code, 0, again.stderr);
+    assert.is(server.requests('/media/').length, 0);
+    assert.equal(server.requests('/public/').map((r) => r.path.split('?')[0]!).filter((x) => x.includes('api/json')), ['/public/eso1003a/api/json/'], 'only the unpublished one is looked at again');
+  } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
+test('hostile feed items: each is one line naming the item; the rest is published; exit 1', async () => {
+  const server = await new FeedServer().start();
+  const p = feedProject('');
+  try {
+    fs.appendFileSync(p.path('repo/toasty-pipeline-config.yaml'), `source_type: astropix\nastropix:\n  json_query_url: ${server.url}/feed.json\n`);
+    // A transfer that stops sending is given up after 1 s here (60 s by default).
+    p.write('repo/imgbuild-pipeline-config.yaml', 'params:\n  fetch:\n    stallSeconds: 1\n    attempts: 2\n');
+    const good = await jpeg(400, 200, [90, 90, 90]);
+    server.set('/images/good.jpg', { body: good, type: 'image/jpeg' });
+    server.set('/images/traversal.jpg', { body: good, type: 'image/jpeg' });
+    server.set('/images/error-page.jpg', { body: Buffer.from('<!DOCTYPE html><html><body>Service unavailable</body></html>'), type: 'image/jpeg' });
+    server.set('/images/endless.jpg', { body: good, type: 'image/jpeg', hang: true });
+    server.set('/images/script.jpg', { body: good, type: 'image/jpeg' });
+    const { wcs_reference_pixel: _pixel, ...noPixel } = astroPixEntry('nopixel', `${server.url}/images/good.jpg`);
+    const feed = [
+      astroPixEntry('good', `${server.url}/images/good.jpg`),
+      astroPixEntry('../../../../tmp/escape', `${server.url}/images/traversal.jpg`),
+      noPixel,
+      { ...astroPixEntry('huge', `${server.url}/images/good.jpg`), title: 'x'.repeat(5000) },
+      astroPixEntry('error-page', `${server.url}/images/error-page.jpg`),
+      astroPixEntry('endless', `${server.url}/images/endless.jpg`),
+      astroPixEntry('sin', `${server.url}/images/good.jpg`, { projection: 'SIN' }),
+      { ...astroPixEntry('script', `${server.url}/images/script.jpg`), title: '</Name><script>alert(1)</script>"' },
+      'not an object',
+    ];
+    server.set('/feed.json', { body: Buffer.from(JSON.stringify(feed)), type: 'application/json' });
+    const run = await p.cliAsync(['all', '-j', '4'], { ...FAST, IMGBUILD_FEED_ATTEMPTS: '2' });
+    assert.is(run.code, 1, run.stderr);
+    if (process.env["SHOW"]) console.log(run.stderr);
+    const errors = run.stderr.split('\n').filter((l) => /error|failed/i.test(l)).join('\n');
+    assert.match(run.stderr, /item "test_nopixel" wcs_reference_pixel must hold 2 numbers, found nothing; it is left out/);
+    assert.match(run.stderr, /item "test_huge" title is 5000 characters long \(the limit is 1000\); it is left out/);
+    assert.match(run.stderr, /item "#9" is not an object; it is left out/);
+    assert.match(run.stderr, /fetch:test_error-page: http:\/\/127\.0\.0\.1:\d+\/images\/error-page\.jpg answered an HTML page \(served as image\/jpeg\), not an image/);
+    assert.match(run.stderr, /fetch:test_endless: http:\/\/127\.0\.0\.1:\d+\/images\/endless\.jpg sent nothing for 1 s \(gave up after 2 attempts\)/);
+    assert.match(run.stderr, /test_sin: its projection is "SIN"; only TAN images can be placed as studies \(skipped\)/);
+    assert.ok(errors.length > 0);
+    // The good ones are published; the traversal id is one safe folder name inside the repository.
+    assert.ok(fs.existsSync(p.path('repo/test_good/index.wtml')), run.stderr);
+    assert.ok(fs.existsSync(p.path('repo/test_.._.._.._.._tmp_escape/index.wtml')), fs.readdirSync(p.path('repo')).join(', '));
+    assert.not.ok(fs.existsSync('/tmp/escape'));
+    const wtml = fs.readFileSync(p.path('repo/test_script/index.wtml'), 'utf8');
+    assert.match(wtml, /Name="&lt;\/Name&gt;&lt;script&gt;alert\(1\)&lt;\/script&gt;&quot;"/);
+    for (const id of ['test_error-page', 'test_endless', 'test_nopixel', 'test_huge', 'test_sin']) assert.not.ok(fs.existsSync(p.path('repo', id)), `${id} not published`);
+    assert.is((fs.readFileSync(p.path('repo/index.wtml'), 'utf8').match(/<Place /g) ?? []).length, 3);
+
+    // A feed that is not JSON: the feed's own error, one line, naming the URL.
+    server.set('/feed.json', { body: Buffer.from('<html>maintenance</html>'), type: 'application/json' });
+    const broken = await p.cliAsync(['all'], FAST);
+    assert.is(broken.code, 1);
+    assert.match(broken.stderr, /the AstroPix feed http:\/\/127\.0\.0\.1:\d+\/feed\.json did not answer JSON \(it begins "<html>maintenance<\/html>"\): check json_query_url/);
+  } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
+test('downloads: a transfer cut half-way is resumed with Range; a slow server is waited for; a 503 is retried', async () => {
+  const server = await new FeedServer().start();
+  const p = feedProject('');
+  try {
+    fs.appendFileSync(p.path('repo/toasty-pipeline-config.yaml'), `source_type: astropix\nastropix:\n  json_query_url: ${server.url}/feed.json\n`);
+    const big = await (await loadSharp())(Buffer.from(Array.from({ length: 1200 * 600 * 3 }, (_v, i) => (i * 7919) % 251)), { raw: { width: 1200, height: 600, channels: 3 } }).jpeg({ quality: 95 }).toBuffer();
+    server.set('/images/cut.jpg', { body: big, type: 'image/jpeg', cutAfter: Math.floor(big.length / 2) });
+    server.set('/images/slow.jpg', { body: await jpeg(400, 200, [10, 20, 30]), type: 'image/jpeg', slowChunk: 2000, slowMs: 100 });
+    server.set('/feed.json', { body: Buffer.from(JSON.stringify([astroPixEntry('cut', `${server.url}/images/cut.jpg`, { width: 1200, height: 600 }), astroPixEntry('slow', `${server.url}/images/slow.jpg`)])), type: 'application/json' });
+    server.resources.get('/feed.json')!.failTimes = 2;
+    const run = await p.jsonAsync(['all'], FAST);
+    assert.is(run.code, 0, run.stderr);
+    assert.equal(server.requests('/feed.json').map((r) => r.status), [503, 503, 200], 'the feed answered 503 twice, and was asked again');
+    const cut = server.requests('/images/cut.jpg');
+    assert.equal(cut.map((r) => r.status), [200, 206], 'the second request resumed');
+    assert.is(cut[1]!.headers['range'], `bytes=${Math.floor(big.length / 2)}-`);
+    assert.ok(cut[1]!.headers['if-range'], 'resumed only the same version (If-Range)');
+    assert.equal(fs.readFileSync(p.path('work/test_cut/feed-image')), big, 'the resumed file is the whole image');
+    assert.ok(fs.existsSync(p.path('repo/test_slow/index.wtml')));
+  } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
 test.run();

@@ -126,7 +126,7 @@ export default defineConfig({ local: 'repo', rules: [defineRule({
 `);
   const run = p.json(['all']);
   assert.is(run.code, 0, run.stderr);
-  assert.equal(JSON.parse(fs.readFileSync(p.path('work/source.json'), 'utf8')), { type: 'astropix', settings: { github_org: 'NOIRLab', partner: true } });
+  assert.equal(JSON.parse(fs.readFileSync(p.path('work/source.json'), 'utf8')), { type: 'astropix', settings: { github_org: 'NOIRLab', partner: true }, from: 'toasty-pipeline-config.yaml' });
   p.remove();
 });
 

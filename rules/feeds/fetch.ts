@@ -44,7 +44,6 @@ export default defineRule({
     const started = Date.now();
     let lastShown = 0;
     const result = await download(item.imageUrl, ctx.outputs['image']!, {
-      what: ctx.item,
       maxBytes: Number(ctx.params['maxBytes']),
       stallMs: Number(ctx.params['stallSeconds']) * 1000,
       attempts: Number(ctx.params['attempts']),
@@ -68,11 +67,11 @@ export default defineRule({
       width = info.width ?? 0;
       height = info.height ?? 0;
     } catch (error) {
-      throw new FeedError(`${ctx.item}: ${shortUrl(item.imageUrl)} is not a readable image: ${readableImageError(ctx.outputs['image']!, error).message}`);
+      throw new FeedError(`${shortUrl(item.imageUrl)} is not a readable image: ${readableImageError(ctx.outputs['image']!, error).message}`);
     }
     const maxPixels = Number(ctx.params['maxPixels']);
     if (width * height > maxPixels) {
-      throw new FeedError(`${ctx.item}: ${shortUrl(item.imageUrl)} is ${width}×${height} pixels, over the limit of ${maxPixels} (raise maxPixels in params.fetch if it is genuine)`);
+      throw new FeedError(`${shortUrl(item.imageUrl)} is ${width}×${height} pixels, over the limit of ${maxPixels} (raise maxPixels in params.fetch if it is genuine)`);
     }
     fs.writeFileSync(
       ctx.outputs['meta']!,

@@ -9,8 +9,6 @@ import { hostGate } from './host-gate.js';
 import { sniffImageType } from './sniff-image-type.js';
 
 export interface DownloadOptions {
-  /** The item the download is for, in messages. */
-  readonly what: string;
   readonly maxBytes: number;
   /** Give up on a transfer that sends nothing for this long. */
   readonly stallMs: number;
@@ -58,14 +56,14 @@ export async function download(url: string, file: string, options: DownloadOptio
       const type = sniffImageType(head);
       if (type === undefined) {
         const looksHtml = /^\s*(<!doctype html|<html|<\?xml|<head|<body)/i.test(head.toString('latin1'));
-        throw new FeedError(`${options.what}: ${shortUrl(url)} answered ${looksHtml ? 'an HTML page' : 'bytes that are no image format imgbuild reads'}${result.contentType ? ` (served as ${result.contentType})` : ''}, not an image`);
+        throw new FeedError(`${shortUrl(url)} answered ${looksHtml ? 'an HTML page' : 'bytes that are no image format imgbuild reads'}${result.contentType ? ` (served as ${result.contentType})` : ''}, not an image`);
       }
       fs.renameSync(partial, file);
       return { bytes: result.size, type, ...pick(seen), notModified: false, resumed };
     } catch (error) {
       if (!(error instanceof RetryableError) || attempt === options.attempts) {
         fs.rmSync(partial, { force: true });
-        if (error instanceof RetryableError) throw new FeedError(`${options.what}: ${error.message} (gave up after ${attempt} attempts)`);
+        if (error instanceof RetryableError) throw new FeedError(`${error.message} (gave up after ${attempt} attempts)`);
         throw error;
       }
       lastError = error;
@@ -119,7 +117,7 @@ async function transfer(url: string, partial: string, have: number, seen: Valida
     }
     if (response.status !== 200 && response.status !== 206) {
       await response.body?.cancel();
-      throw new FeedError(`${options.what}: ${shortUrl(url)} answered ${response.status} ${response.statusText}`.trim());
+      throw new FeedError(`${shortUrl(url)} answered ${response.status} ${response.statusText}`.trim());
     }
     const resuming = response.status === 206 && have > 0 && response.headers.get('content-range')?.startsWith(`bytes ${have}-`) === true;
     if (!resuming) {
@@ -136,19 +134,19 @@ async function transfer(url: string, partial: string, have: number, seen: Valida
     const total = Number.isFinite(length) ? start + length : undefined;
     if (total !== undefined && total > options.maxBytes) {
       await response.body?.cancel();
-      throw new FeedError(`${options.what}: ${shortUrl(url)} is ${total} bytes, over the limit of ${options.maxBytes} (raise maxBytes in params.fetch)`);
+      throw new FeedError(`${shortUrl(url)} is ${total} bytes, over the limit of ${options.maxBytes} (raise maxBytes in params.fetch)`);
     }
     const out = fs.openSync(partial, resuming ? 'a' : 'w');
     let size = start;
     try {
-      if (response.body === null) throw new FeedError(`${options.what}: ${shortUrl(url)} sent no body`);
+      if (response.body === null) throw new FeedError(`${shortUrl(url)} sent no body`);
       try {
         for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
           stall();
           size += chunk.byteLength;
           if (size > options.maxBytes) {
             controller.abort();
-            throw new FeedError(`${options.what}: ${shortUrl(url)} sent more than the limit of ${options.maxBytes} bytes (raise maxBytes in params.fetch)`);
+            throw new FeedError(`${shortUrl(url)} sent more than the limit of ${options.maxBytes} bytes (raise maxBytes in params.fetch)`);
           }
           fs.writeSync(out, chunk);
           options.onProgress?.(size, total);

@@ -19,13 +19,13 @@ export async function placeFeedImage(image: string, item: FeedMetadata, what: st
   } catch (error) {
     throw readableImageError(image, error);
   }
-  if (!width || !height) throw new FeedError(`${what}: ${path.basename(image)} has no pixel size`);
+  if (!width || !height) throw new FeedError(`${path.basename(image)} (${what}) has no pixel size`);
   let wcs;
   try {
     wcs = avmToWcs(item.spatial, width, height);
     assertTileable(wcs);
   } catch (error) {
-    throw new FeedError(`${what}: cannot place it on the sky from the feed's placement: ${(error as Error).message}`);
+    throw new FeedError(`cannot place it on the sky from the feed's placement: ${(error as Error).message}`);
   }
   const mirrored = determinant(wcs) < 0;
   if (mirrored) wcs = flipRows(wcs, height);

@@ -50,6 +50,11 @@ export interface BuildNode {
   readonly listedBecause?: string;
   /** Its file is an upstream node's output (rule.asFile), not a source file: see NodeIdentity.fileIsBuilt. */
   readonly fileIsBuilt?: boolean;
+  /**
+   * Its item came from a produced list (a feed), directly or along a forEach chain. Such an item failing is that
+   * item's own problem: the build goes on with the others (and exits 1 at the end), as for a refused item.
+   */
+  readonly fromList?: boolean;
 }
 
 export interface BuildGraph {
@@ -163,6 +168,7 @@ interface Seed {
   why?: string;
   producer?: BuildNode;
   fileIsBuilt?: boolean;
+  fromList?: boolean;
   upstream: BuildNode[];
 }
 
@@ -271,6 +277,7 @@ export function buildGraph(
         ...(seed.producer ? { producer: seed.producer } : {}),
         ...(seed.why !== undefined ? { listedBecause: seed.why } : {}),
         ...(seed.fileIsBuilt ? { fileIsBuilt: true } : {}),
+        ...(seed.fromList ? { fromList: true } : {}),
       };
       ruleNodes.push(node);
       ruleItems.set(node.item, node);
@@ -349,7 +356,7 @@ function producedSeeds(rule: Rule, producers: readonly BuildNode[], where: Produ
         continue;
       }
       seen.add(item);
-      seeds.push({ item, wildcards: { id: item }, data: listed.data, ...(listed.why !== undefined ? { why: listed.why } : {}), producer, upstream: [] });
+      seeds.push({ item, wildcards: { id: item }, data: listed.data, ...(listed.why !== undefined ? { why: listed.why } : {}), producer, fromList: true, upstream: [] });
     }
   }
   return seeds;
@@ -404,6 +411,7 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
         ...(n.file ? { file: n.file } : {}),
         ...(n.files ? { files: n.files } : {}),
         ...(n.fileIsBuilt || n.rule.asFile !== undefined ? { fileIsBuilt: true } : {}),
+        ...(n.fromList ? { fromList: true } : {}),
       }));
   }
   const folder = sourceFolder(source.in, settings);

@@ -107,6 +107,8 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   const running = new Set<Promise<void>>();
   let stopping = false;
 
+  /** Nodes that failed for the machine's or the repository's reasons, not their inputs'. */
+  const environmentFailures = new Set<string>();
   const block = (entry: PlannedNode, cause: string): void => {
     pending.delete(entry);
     outcome.set(entry.node.id, 'blocked');
@@ -119,15 +121,20 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   /** A node can start once every upstream node that had to run has finished. */
   const readiness = (entry: PlannedNode): 'wait' | 'go' | string => {
     let failedUpstream: string | undefined;
+    let onlyItems = true;
     for (const up of entry.node.upstream) {
       if (!runs.has(up.id)) continue;
       const result = outcome.get(up.id);
       if (result === undefined) return 'wait';
-      if (result !== 'done') failedUpstream ??= up.id;
+      if (result !== 'done') {
+        failedUpstream ??= up.id;
+        if (!up.fromList || environmentFailures.has(up.id)) onlyItems = false;
+      }
     }
     if (failedUpstream === undefined) return 'go';
-    // An aggregate (the root index) still serves everything else: it runs over the upstream that succeeded.
-    return entry.node.aggregate && options.keepGoing ? 'go' : `${failedUpstream} did not complete`;
+    // An aggregate (the root index) still serves everything else: it runs over the upstream that succeeded (with
+    // --keep-going, or when what failed were feed items, whose failures are their own).
+    return entry.node.aggregate && (options.keepGoing || onlyItems) ? 'go' : `${failedUpstream} did not complete`;
   };
 
   const launch = (entry: PlannedNode): void => {
@@ -141,7 +148,10 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
       } else {
         outcome.set(entry.node.id, 'failed');
         failed.push({ ...run, error: failure.message, ...(failure.environment ? { environment: true } : {}) });
-        if (!options.keepGoing) stopping = true;
+        if (failure.environment) environmentFailures.add(entry.node.id);
+        // A feed item's own failure (a broken image, a dead link) is that item's: the others go on. A failure of
+        // the machine or the repository stops the build, as any other failure does.
+        if (!options.keepGoing && !(entry.node.fromList && !failure.environment)) stopping = true;
       }
     });
     running.add(promise);

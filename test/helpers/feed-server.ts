@@ -18,6 +18,8 @@ export interface Resource {
   slowMs?: number;
   /** Send the headers and a few bytes, then nothing, for ever. */
   hang?: boolean;
+  /** Answer 503 the first this-many times it is asked for. */
+  failTimes?: number;
   /** No ETag header (the server offers no validators). */
   noEtag?: boolean;
 }
@@ -76,6 +78,13 @@ export class FeedServer {
     if (!resource) {
       respond(404);
       res.end('not found');
+      return;
+    }
+    const failed = this.cuts.get(`503 ${path}`) ?? 0;
+    if (resource.failTimes !== undefined && failed < resource.failTimes) {
+      this.cuts.set(`503 ${path}`, failed + 1);
+      respond(503);
+      res.end('busy');
       return;
     }
     if (resource.status !== undefined && resource.status !== 200) {
