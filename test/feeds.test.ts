@@ -6,6 +6,9 @@ import * as assert from 'uvu/assert';
 import { astroPixEntry, FeedServer } from './helpers/feed-server.js';
 import { ids, TempProject } from './helpers/project.js';
 import { loadSharp } from '../src/wwt/sharp-loader.js';
+import { startS3Child } from './helpers/s3-child.js';
+import { startObservingProxy } from './helpers/fault-proxy.js';
+import { S3_CREDENTIALS } from './helpers/servers.js';
 
 const FAST = { IMGBUILD_FEED_BACKOFF_MS: '20', IMGBUILD_FEED_ATTEMPTS: '3' };
 
@@ -251,6 +254,58 @@ test('downloads: a transfer cut half-way is resumed with Range; a slow server is
     assert.equal(fs.readFileSync(p.path('work/test_cut/feed-image')), big, 'the resumed file is the whole image');
     assert.ok(fs.existsSync(p.path('repo/test_slow/index.wtml')));
   } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
+test('a feed of 200 items on an S3 repository: a refresh with nothing new costs one feed request and a few repository requests; one changed item is fetched alone', async () => {
+  const server = await new FeedServer().start();
+  const s3 = await startS3Child(['data']);
+  const proxy = await startObservingProxy(s3.url);
+  const p = new TempProject('imgbuild-feed-s3-');
+  try {
+    const small = await jpeg(32, 16, [120, 60, 30]);
+    const entries = [];
+    for (let i = 0; i < 200; i++) {
+      server.set(`/images/n${i}.jpg`, { body: small, type: 'image/jpeg' });
+      entries.push(astroPixEntry(`n${i}`, `${server.url}/images/n${i}.jpg`, { ra: i, dec: (i % 90) - 45, width: 32, height: 16 }));
+    }
+    server.set('/feed.json', { body: Buffer.from(JSON.stringify(entries)), type: 'application/json' });
+    const args = ['all', '-j', '4', '--repository', 's3://data/wwt', '--s3-endpoint', proxy.url, '--source-type', 'astropix', '--source-url', `${server.url}/feed.json`, '--publish-url-prefix', 'https://data.example.org/wwt/'];
+    const env = { ...FAST, ...S3_CREDENTIALS };
+    const first = await p.jsonAsync(args, env);
+    assert.is(first.code, 0, first.stderr);
+    assert.is(server.requests('/images/').length, 200);
+
+    server.clearLog();
+    proxy.requests.length = 0;
+    const again = await p.jsonAsync(args, env);
+    assert.is(again.code, 0, again.stderr);
+    assert.is(server.requests('/images/').length, 0, 'no image downloaded');
+    assert.is(server.requests('/feed.json').length, 1, 'one feed request');
+    assert.ok(proxy.requests.length <= 8, `a handful of repository requests, not one per item: ${JSON.stringify(proxy.requests)}`);
+
+    // A fresh machine: no work folder, no cache; the repository's feed index answers for all 200.
+    fs.rmSync(p.path('work-wwt'), { recursive: true, force: true });
+    for (const name of fs.readdirSync(p.dir)) fs.rmSync(p.path(name), { recursive: true, force: true });
+    server.clearLog();
+    proxy.requests.length = 0;
+    const fresh = await p.jsonAsync(args, env);
+    assert.is(fresh.code, 0, fresh.stderr);
+    assert.is(server.requests('/images/').length, 0);
+    assert.ok(proxy.requests.length <= 8, `fresh machine: ${proxy.requests.length} repository requests: ${JSON.stringify(proxy.requests.slice(0, 12))} ${fresh.stderr.slice(0, 2000)}`);
+
+    entries[17] = { ...entries[17]!, title: 'Renamed' };
+    server.set('/feed.json', { body: Buffer.from(JSON.stringify(entries)), type: 'application/json' });
+    server.clearLog();
+    const changed = await p.jsonAsync(args, env);
+    assert.is(changed.code, 0, changed.stderr);
+    assert.equal(server.requests('/images/').map((r) => r.path), ['/images/n17.jpg']);
+    assert.equal(ids((changed.report.ran ?? []).filter((r) => r.rule === 'fetch')), ['fetch:test_n17']);
+  } finally {
+    await proxy.stop();
+    await s3.stop();
     await server.stop();
     p.remove();
   }

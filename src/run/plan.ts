@@ -110,8 +110,12 @@ export async function planBuild(
         state.refresh(node.id, { ...record, key });
       }
       const current = state.get(node.id);
-      reason =
-        current === undefined
+      // Such an aggregate over no upstream node at all has nothing of this build's to take in: whether its
+      // output is there is its check's to say (a fresh machine does not rebuild a root index nothing changed).
+      const nothingToTake = current === undefined && node.aggregate && node.rule.unaffectedByRemovedUpstream === true && node.upstream.length === 0 && node.rule.check !== undefined;
+      reason = nothingToTake
+        ? undefined
+        : current === undefined
           ? node.listedBecause !== undefined
             ? { kind: 'listed', why: node.listedBecause }
             : { kind: 'never-built' }
