@@ -96,6 +96,15 @@ test('AstroPix feed: first run publishes every image; a rerun downloads nothing;
     const thumb = await (await loadSharp())(p.path('repo/test_b2/thumb.jpg')).raw().toBuffer();
     assert.ok(thumb[1]! > 200 && thumb[0]! < 60, 'the changed image was republished');
 
+    // --prune-removed withdraws what the feed no longer offers: out of the root index, then the files.
+    const pruned = await p.jsonAsync(['all', '--prune-removed'], FAST);
+    assert.is(pruned.code, 0, pruned.stderr);
+    assert.not.ok(fs.existsSync(p.path('repo/test_c3')), `withdrawn: ${JSON.stringify(pruned.report)} ${pruned.stderr} ${fs.existsSync(p.path('repo/test_c3')) ? fs.readdirSync(p.path('repo/test_c3'), { recursive: true }).join(', ') : ''}`);
+    const prunedIndex = fs.readFileSync(p.path('repo/index.wtml'), 'utf8');
+    assert.is((prunedIndex.match(/<Place /g) ?? []).length, 3);
+    assert.not.match(prunedIndex, /Image C3/);
+    assert.not.match(fs.readFileSync(p.path('repo/imgbuild-feed-index.json'), 'utf8'), /test_c3/);
+
     // And a fresh machine (no work folder, no cache) with the same repository downloads nothing.
     fs.rmSync(p.path('work'), { recursive: true, force: true });
     fs.rmSync(p.path('cache'), { recursive: true, force: true });

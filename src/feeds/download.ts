@@ -172,8 +172,8 @@ function retryable(error: unknown, controller: AbortController, url: string): Er
   const reason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
   if (reason instanceof RetryableError) return reason;
   if (controller.signal.aborted) return error as Error;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return new RetryableError(`${shortUrl(url)}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+  return new RetryableError(`${shortUrl(url)}: ${cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (error as Error).message}`);
 }
 
 function readHead(file: string): Buffer {

@@ -72,12 +72,17 @@ export async function getText(url: string, headers: Record<string, string>, sign
       else return { ...answer, attempts: attempt };
     } catch (error) {
       if (error instanceof FeedError || signal?.aborted) throw error;
-      const cause = (error as { cause?: { code?: string } }).cause;
-      last = (error as Error).name === 'TimeoutError' ? `did not answer within ${Math.round(timeout / 1000)} s` : (cause?.code ?? (error as Error).message);
+      last = (error as Error).name === 'TimeoutError' ? `did not answer within ${Math.round(timeout / 1000)} s` : networkReason(error);
     }
     if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoff * 2 ** (attempt - 1)));
   }
   throw new FeedError(`${shortUrl(url)}: ${last} (gave up after ${attempts} attempts)`);
+}
+
+/** What a failed request's cause says (fetch wraps it: "fetch failed" says nothing). */
+export function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code ?? cause?.message ?? (error as Error).message;
 }
 
 export async function readFeed(source: FeedSource, previous: FeedCache | undefined, signal?: AbortSignal, status?: (step: string) => void): Promise<FeedRead> {

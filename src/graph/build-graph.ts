@@ -502,6 +502,23 @@ function seedsOf(rule: Rule, settings: Settings, byRule: ReadonlyMap<string, rea
   return kept;
 }
 
+/** The producers (`produces: 'items'`) rule `name` depends on, directly or through other rules. */
+function producersOf(graph: BuildGraph, name: string): string[] {
+  const byName = new Map(graph.rules.map((r) => [r.name, r]));
+  const found = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (rule: string): void => {
+    if (seen.has(rule)) return;
+    seen.add(rule);
+    const r = byName.get(rule);
+    if (!r) return;
+    if (r.produces === 'items') found.add(rule);
+    for (const next of [...(typeof r.forEach === 'string' ? [r.forEach] : []), ...(r.aggregate !== undefined ? [r.aggregate] : []), ...(r.after ?? [])]) visit(next);
+  };
+  visit(name);
+  return [...found];
+}
+
 export interface Selection {
   readonly nodes: BuildNode[];
   /** Nodes to run even when up to date (`reindex`). */
@@ -547,6 +564,9 @@ export function selectTargets(graph: BuildGraph, targets: readonly string[]): Se
     }
     if (colon < 0) {
       ruleNodes.forEach(add);
+      // A rule over a producer's items has nodes only once the producer has run: select the producer, and the
+      // build selects the rule's nodes once they are expanded (docs/seams.md §3).
+      for (const producer of producersOf(graph, ruleName)) graph.byRule.get(producer)?.forEach(add);
       continue;
     }
     // `rule:item` builds one node (and what it needs first).

@@ -568,7 +568,7 @@ function missingRequirements(nodes: readonly BuildNode[], settings: Settings): s
 
 /** One line per rule over a producer whose list could not be read: what it depends on. */
 function unexpandedRuns(graph: BuildGraph): PlannedRun[] {
-  return graph.unread.map((u) => ({ id: `${u.rule}:*`, rule: u.rule, item: '*', reason: 'unexpanded', why: `depends on what ${u.producer} lists, which is not known yet (${u.why})` }));
+  return graph.unread.map((u) => ({ id: `${u.rule}:*`, rule: u.rule, item: '*', reason: 'unexpanded', why: `depends on the ${u.producer}'s contents, not read yet (${u.why}): it and what follows from it are planned once it is` }));
 }
 
 /** The producers' run and the main run, as one build. */
