@@ -320,4 +320,42 @@ test('a feed of 200 items on an S3 repository: a refresh with nothing new costs 
   }
 });
 
+test('the CLI: imgbuild fetch downloads without processing; --dry-run lists it; an unread feed is one line in the plan; an unknown source_type is an error', async () => {
+  const server = await new FeedServer().start();
+  const p = feedProject('');
+  try {
+    server.set('/images/one.jpg', { body: await jpeg(400, 200, [1, 2, 3]), type: 'image/jpeg' });
+    server.set('/feed.json', { body: Buffer.from(JSON.stringify([astroPixEntry('one', `${server.url}/images/one.jpg`)])), type: 'application/json' });
+    const flags = ['--source-type', 'astropix', '--source-url', `${server.url}/feed.json`];
+    const dry = await p.cliAsync(['fetch', '--dry-run', ...flags], FAST);
+    assert.is(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /would run fetch:test_one: new in the feed/);
+    assert.not.match(dry.stdout, /tiles|publish/);
+    const fetched = await p.jsonAsync(['fetch', ...flags], FAST);
+    assert.is(fetched.code, 0, fetched.stderr);
+    assert.equal(ids(fetched.report.ran), ['feed', 'fetch:test_one']);
+    assert.ok(fs.existsSync(p.path('work/test_one/feed-image')));
+    assert.not.ok(fs.existsSync(p.path('repo/test_one')), 'nothing published');
+    const rest = await p.jsonAsync(['all', ...flags], FAST);
+    assert.is(rest.code, 0, rest.stderr);
+    assert.not.ok((rest.report.ran ?? []).some((r) => r.rule === 'fetch'), 'fetched once');
+    assert.ok(fs.existsSync(p.path('repo/test_one/index.wtml')));
+
+    const unread = await p.cliAsync(['all', '--dry-run', '--source-type', 'astropix', '--source-url', `${server.url}/missing.json`], FAST);
+    assert.is(unread.code, 0, unread.stderr);
+    assert.match(unread.stdout, /would run fetch:\*: depends on the feed's contents, not read yet \(the AstroPix feed http:\/\/127\.0\.0\.1:\d+\/missing\.json answered 404: check json_query_url\)/);
+
+    const unknown = await p.cliAsync(['all', '--source-type', 'flickr', '--source-url', 'https://example.org/'], FAST);
+    assert.is(unknown.code, 2);
+    assert.match(unknown.stderr, /source_type "flickr" is not a feed imgbuild reads \(it reads astropix and djangoplicity\)/);
+    fs.appendFileSync(p.path('repo/toasty-pipeline-config.yaml'), 'source_type: flickr\n');
+    const unknownInRepository = await p.cliAsync(['all'], FAST);
+    assert.is(unknownInRepository.code, 2, unknownInRepository.stderr);
+    assert.match(unknownInRepository.stderr, /toasty-pipeline-config.yaml: source_type "flickr" is not a feed imgbuild reads/);
+  } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
 test.run();
