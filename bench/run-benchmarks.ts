@@ -5,7 +5,8 @@
 //   4. Watch mode: in-session replan ÷ ninja's no-op, arrival-to-index latency, a 1,000-image burst ÷ `all`.
 //   5. The archive catalog: 10,000 exposures ingested, and a box query, in SQLite and PostgreSQL.
 //   6. FITS: a 4096² float32 asinh 99.5 % preview ÷ fitscut (and peak RSS ÷ file size); Rice .fz decode ÷ funpack.
-// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|preview|toast` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
+//   7. A 5,000-item feed refreshed with nothing new: wall time and requests, ÷ one repository check per item (toasty's way).
+// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|preview|toast|feed` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
 // Needs Debian's libvips-tools, ninja-build and time (GNU time, for peak RSS):
 //   apt-get install -y libvips-tools ninja-build time
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { toastBenchmark } from './toast-benchmark.js';
 import { watchBenchmark } from './watch-benchmark.js';
 import { catalogBenchmark } from './catalog-benchmark.js';
 import { bzip2Benchmark } from './bzip2-benchmark.js';
+import { feedBenchmark } from './feed-benchmark.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'bench', '.out');
@@ -191,6 +193,7 @@ if (which === undefined || which === 'publish') await publishBenchmark(OUT);
 if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN, process.argv[3]);
 if (which === undefined || which === 'catalog') await catalogBenchmark(OUT);
 if (which === undefined || which === 'bzip2') await bzip2Benchmark(OUT);
+if (which === undefined || which === 'feed') await feedBenchmark(OUT);
 if (which === undefined || which === 'toast') {
   const yardstick = path.join(OUT, 'tiling', 'incoming', 'big.png');
   await makeBigPng(yardstick, 8192);
