@@ -19,7 +19,8 @@ a target builds what it needs first. 'imgbuild TARGET --help' tells what a targe
   process    build everything into the work folder; upload nothing (for review)
   publish    upload what was built and not rejected (work/<id>/rejected)
   reindex    rebuild the repository's root index.wtml from what it holds, from any machine
-The built-in rules: place, tiles, thumbnail, wtml, publish, index.
+The built-in rules: place, tiles, thumbnail, wtml, publish, index; with a feed (source_type astropix or
+djangoplicity) feed, fetch and feed-index too: 'imgbuild fetch' downloads a feed's new images, nothing else.
 
 Options:
   --config FILE               pipeline config (default: pipeline.config.ts, if present)
@@ -44,6 +45,10 @@ Options:
   --keep-going                after a failure, still build everything that does not depend on it
   --preset wwt|archive        built-in rules when the config names none: WWT study tiling (default) or
                               observatory archive ingest (exposures, thumbnails, catalog, expiry)
+  --source-type T             build from a feed: astropix or djangoplicity (default: the repository's
+                              source_type in toasty-pipeline-config.yaml, else the incoming folder)
+  --source-url URL              the feed's json_query_url (astropix) or base_url (djangoplicity)
+  --prune-removed             with a feed: withdraw data sets of items the feed no longer offers
   --catalog-url-env NAME      archive: the catalog is PostgreSQL, its postgres:// URL in variable NAME
                               (default: an SQLite file, cache/catalog.sqlite)
   --watch                     keep running: build what arrives in the incoming folder, in batches
@@ -106,7 +111,7 @@ export function targetHelp(target: string, rules: readonly Rule[]): string | und
       typeof rule.forEach === 'object'
         ? `one node per ${rule.forEach.group ? 'group of files' : 'file'} ${[rule.forEach.files].flat().join(' or ')} in ${rule.forEach.in ?? 'incoming'}`
         : typeof rule.forEach === 'string'
-          ? `one node per node of ${rule.forEach}`
+          ? `one node per ${rules.find((r) => r.name === rule.forEach)?.produces === 'items' ? 'item listed by' : 'node of'} ${rule.forEach}`
           : rule.aggregate !== undefined
             ? `one node over every node of ${rule.aggregate}`
             : 'one node';

@@ -139,7 +139,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (values.help || positionals[0] === 'help') {
     const topic = positionals[0] === 'help' ? positionals[1] : positionals[0];
-    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, [...wwtStudyRules(), preview, colourPreview, ...archiveRules()]);
+    const text = topic === undefined ? HELP : targetHelp(topic.split(':')[0]!, [...wwtStudyRules(), preview, colourPreview, ...archiveRules(), ...wwtFeedRules().filter((r) => !wwtStudyRules().some((s) => s.name === r.name))]);
     if (text === undefined) throw new UsageError(`no help for ${JSON.stringify(topic)}: it is not a stage or built-in rule (imgbuild --help lists them)`);
     process.stdout.write(text);
     return 0;

@@ -197,7 +197,7 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
             const parts = [`${s.ran.length} ran`, `${s.failed.length} failed`];
             if (s.blocked.length > 0) parts.push(`${s.blocked.length} not run`);
             parts.push(`${s.fresh} up to date`);
-            out.write(`imgbuild: ${parts.join(', ')} (${seconds(s.ms)})\n`);
+            out.write(`imgbuild: ${parts.join(', ')} (${seconds(s.ms)})${how}\n`);
           }
           break;
         }

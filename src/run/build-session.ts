@@ -321,7 +321,9 @@ export class BuildSession {
       // The producers stay in the plan (they would run); their items' nodes are planned like any other.
       return { summary: undefined, unexpanded: unexpandedRuns(this.graph!), ran: new Set() };
     }
-    if (plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined)) dropFreshSnapshots(this.settings.cache);
+    // A producer that runs every build changes nothing a remembered no-op rests on unless its list changes, and
+    // the list's stamp is in the no-op (listStamps); anything else that runs first does.
+    if (plan.nodes.some((p) => p.reason !== undefined && p.skipped === undefined && p.node.rule.alwaysRun === undefined)) dropFreshSnapshots(this.settings.cache);
     // Their plan and finish are folded into the build's own; their nodes' events are the build's.
     const summary = await runPlan(
       plan,
@@ -585,7 +587,7 @@ function mergeSummaries(first: BuildSummary | undefined, second: BuildSummary, e
           skipped: [...first.skipped, ...second.skipped],
           warnings: [...first.warnings, ...second.warnings],
           ms: first.ms + second.ms,
-          fromSnapshot: false,
+          fromSnapshot: second.fromSnapshot ?? false,
         };
   emit({ type: 'finish', summary });
   return summary;

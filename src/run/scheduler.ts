@@ -252,12 +252,19 @@ async function executeNode(
     else await runCommand(node.rule.command!(ctx), ctx, (usage) => record.command(usage));
     const described = describeStagedOutputs(staging, node.outputs);
     const outputs = node.rule.alwaysRun !== undefined ? keepUnchangedFiles(staging, node.outputs, described) : described;
-    // The old record goes first: a kill between the swap and the new record must not leave a record that
-    // describes outputs no longer there (the next run would still notice, but the cache must never claim it).
-    if (deps.state.get(node.id) !== undefined) deps.state.record(node.id, null);
-    commitStaging(staging, node.outputs);
-    const recorded = node.aggregate && node.rule.unaffectedByRemovedUpstream ? { ...parts, covered: upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const) } : parts;
-    deps.state.record(node.id, { key, parts: recorded, outputs, builtAt: new Date().toISOString() });
+    const previous = deps.state.get(node.id);
+    if (node.rule.alwaysRun !== undefined && previous?.key === key && sameOutputs(previous.outputs, outputs)) {
+      // A node that runs every build and wrote what was there (a feed read again): its record stands as it is,
+      // so the build state, and a remembered no-op resting on it, stay unchanged.
+      commitStaging(staging, node.outputs);
+    } else {
+      // The old record goes first: a kill between the swap and the new record must not leave a record that
+      // describes outputs no longer there (the next run would still notice, but the cache must never claim it).
+      if (previous !== undefined) deps.state.record(node.id, null);
+      commitStaging(staging, node.outputs);
+      const recorded = node.aggregate && node.rule.unaffectedByRemovedUpstream ? { ...parts, covered: upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const) } : parts;
+      deps.state.record(node.id, { key, parts: recorded, outputs, builtAt: new Date().toISOString() });
+    }
     keys.set(node.id, key);
     writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     record.finish('done', outputs.reduce((sum, file) => sum + file[2], 0));
@@ -278,6 +285,10 @@ async function executeNode(
   } finally {
     options.cancel?.removeEventListener('abort', onAbort);
   }
+}
+
+function sameOutputs(a: readonly (readonly unknown[])[], b: readonly (readonly unknown[])[]): boolean {
+  return a.length === b.length && a.every((record, i) => record.length === b[i]!.length && record.every((v, j) => v === b[i]![j]));
 }
 
 /** A node's log is a courtesy: failing to keep it (a full disk) must not fail the node, only be said. */
