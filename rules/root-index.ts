@@ -5,7 +5,7 @@ import { withRepositoryLock } from '../src/repo/repository-lock.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
 import { PROGRESS_NAME } from '../src/repo/publish-data-set.js';
 import { ROOT_INDEX_LOCK } from '../src/repo/root-index-withdrawal.js';
-import { firstPlace, rootIndexWtml, type RootIndexEntry } from '../src/wwt/wtml.js';
+import { firstEntry, rootIndexWtml, type RootIndexEntry } from '../src/wwt/wtml.js';
 
 export default defineRule({
   name: 'index',
@@ -34,7 +34,7 @@ async function reindex(ctx: RunContext): Promise<void> {
   const entries: RootIndexEntry[] = [];
   for (const id of await ctx.repository.folders('')) {
     const wtml = await ctx.repository.get(`${id}/index.wtml`);
-    const place = wtml && firstPlace(wtml.toString('utf8'));
+    const place = wtml && firstEntry(wtml.toString('utf8'));
     if (!place) continue;
     // A data set being (re)published by imgbuild is left out until its manifest is written and its progress
     // record gone: a root-index entry always points at a complete data set.

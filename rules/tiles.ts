@@ -2,6 +2,7 @@
 import { defineRule } from '../src/graph/rule.js';
 import { sharpVersions } from '../src/wwt/sharp-loader.js';
 import { tileStudy } from '../src/wwt/study-tiler.js';
+import { tileToast } from '../src/toast/toast-tiler.js';
 import { readPlacement } from './read-placement.js';
 import { studyImage, studyInputs } from './study-image.js';
 
@@ -20,6 +21,21 @@ export default defineRule({
   tools: sharpVersions,
   run: async (ctx) => {
     const placement = readPlacement(ctx);
+    if (placement.allSky !== undefined) {
+      // An all-sky map: a TOAST pyramid, all levels 0…depth, in the same layout.
+      const step = `TOAST depth ${placement.allSky.depth} from ${placement.width}×${placement.height}`;
+      ctx.status(step);
+      const result = await tileToast(studyImage(ctx), ctx.outputs['tiles']!, {
+        projection: placement.allSky.projection,
+        depth: placement.allSky.depth,
+        pngCompression: Number(ctx.params['pngCompression']),
+        maxPixels: Number(ctx.params['maxPixels']),
+        flipRows: placement.flipRows,
+        onProgress: (written, total) => ctx.status(`${step}: ${written}/${total} tiles`),
+      });
+      ctx.log(`${result.tiles} TOAST tiles in ${placement.allSky.depth + 1} levels`);
+      return;
+    }
     const step = `tiling ${placement.width}×${placement.height}`;
     ctx.status(step);
     const result = await tileStudy(studyImage(ctx), ctx.outputs['tiles']!, {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { ImgbuildError } from '../src/errors.js';
 import { defineRule } from '../src/graph/rule.js';
 import { studyLayout } from '../src/wwt/study-layout.js';
-import { dataSetUrlPrefix, studyWtml, type StudyWtmlInput } from '../src/wwt/wtml.js';
+import { dataSetUrlPrefix, studyWtml, type StudyWtmlInput, toastWtml } from '../src/wwt/wtml.js';
 import { readPlacement } from './read-placement.js';
 
 export default defineRule({
@@ -27,6 +27,12 @@ export default defineRule({
     if (problem !== undefined) throw new ImgbuildError('config', problem);
     const placement = readPlacement(ctx);
     const name = placement.metadata.title ?? ctx.item;
+    if (placement.allSky !== undefined) {
+      const toast = { name, folderName: name, tileLevels: placement.allSky.depth, dataSetType: placement.allSky.projection === 'plate-carree-planet' ? 'Planet' : 'Sky', metadata: placement.metadata } as const;
+      fs.writeFileSync(ctx.outputs['relative']!, toastWtml(toast, undefined));
+      fs.writeFileSync(ctx.outputs['absolute']!, toastWtml(toast, dataSetUrlPrefix(prefix, ctx.item)));
+      return;
+    }
     const input: StudyWtmlInput = {
       name,
       folderName: name,

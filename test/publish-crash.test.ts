@@ -13,7 +13,7 @@ import { LocalRepository } from '../src/repo/local-repository.js';
 import { type FileToPublish, PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
 import type { PutOptions, Repository, RepositoryEntry, Versioned } from '../src/repo/repository.js';
 import { openRepository } from '../src/repo/repository-spec.js';
-import { firstPlace, rootIndexWtml } from '../src/wwt/wtml.js';
+import { firstEntry, rootIndexWtml } from '../src/wwt/wtml.js';
 import { azureConnectionString, S3_CREDENTIALS, startAzurite, startS3 } from './helpers/servers.js';
 
 class Killed extends Error {}
@@ -97,7 +97,7 @@ async function reindex(repo: Repository): Promise<void> {
     if ((await repo.get(`${id}/${PROGRESS_NAME}`)) !== undefined) continue;
     const manifest = await readManifest(repo, id);
     const wtml = await repo.get(`${id}/index.wtml`);
-    const p = wtml && firstPlace(wtml.toString('utf8'));
+    const p = wtml && firstEntry(wtml.toString('utf8'));
     if (manifest && p) entries.push({ placeXml: p, lastUpdated: manifest.publishedAt });
   }
   await repo.put('index.wtml', Buffer.from(rootIndexWtml('test', '', entries)), { contentType: 'text/xml' });
@@ -121,7 +121,7 @@ async function assertInvariant(repo: Repository, ids: string[], where: string): 
     const manifest = await readManifest(repo, id);
     assert.ok(manifest, `${where}: the root index lists ${id}, which has no manifest`);
     const wtml = (await repo.get(`${id}/index.wtml`))?.toString('utf8');
-    assert.is(wtml && firstPlace(wtml), firstPlace(entry), `${where}: the root entry for ${id} is not the data set's own Place`);
+    assert.is(wtml && firstEntry(wtml), firstEntry(entry), `${where}: the root entry for ${id} is not the data set's own Place`);
   }
 }
 

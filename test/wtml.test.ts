@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { absolutize, dataSetUrlPrefix, escapeXml, firstPlace, rootIndexWtml, studyWtml } from '../src/wwt/wtml.js';
+import { absolutize, dataSetUrlPrefix, escapeXml, firstEntry, rootIndexWtml, studyWtml } from '../src/wwt/wtml.js';
 
 const input = {
   name: 'Stars & <Dust> "quoted"',
@@ -39,7 +39,7 @@ test('index.wtml: relative URLs joined under publish_url_prefix + id + "/", plac
 });
 
 test('root index: first Place of each data set, newest first, timestamps in a declared namespace', () => {
-  const place = (name: string): string => firstPlace(studyWtml({ ...input, name }, 'https://x/'))!;
+  const place = (name: string): string => firstEntry(studyWtml({ ...input, name }, 'https://x/'))!;
   const xml = rootIndexWtml('My Folder', 'https://x/t.jpg', [
     { placeXml: place('old'), lastUpdated: '2026-01-01T00:00:00.000Z' },
     { placeXml: place('toasty-made'), lastUpdated: '' },

@@ -8,7 +8,7 @@ import { type DataSetManifest, MANIFEST_NAME, readManifest } from './data-set-ma
 import { contentTypeOf, type Repository } from './repository.js';
 import { withRepositoryLock } from './repository-lock.js';
 import { withdrawFromRootIndex } from './root-index-withdrawal.js';
-import { firstPlace } from '../wwt/wtml.js';
+import { firstEntry } from '../wwt/wtml.js';
 
 export interface FileToPublish {
   /** Path inside the data set folder, e.g. `3/5/5_4.png` or `index.wtml`. */
@@ -147,7 +147,7 @@ async function publishUnlocked(
 
   if (replaces) {
     const wtml = await repository.get(`${id}/index.wtml`);
-    const place = wtml && firstPlace(wtml.toString('utf8'));
+    const place = wtml && firstEntry(wtml.toString('utf8'));
     if (place) await withdrawFromRootIndex(repository, place);
     await repository.delete(`${id}/${MANIFEST_NAME}`);
     await repository.delete(`${id}/index.wtml`);

@@ -1,7 +1,7 @@
 // Taking one data set's entry out of the repository's root index.wtml before that data set is replaced, so the
 // root index never points at a data set that is half old, half new. A cheap filter of the existing document
 // (read–modify–write under the root-index lock), not a full reindex: the `index` node re-adds the entry later.
-import { firstPlace } from '../wwt/wtml.js';
+import { firstEntry } from '../wwt/wtml.js';
 import type { Repository } from './repository.js';
 import { withRepositoryLock } from './repository-lock.js';
 
@@ -21,8 +21,8 @@ export async function withdrawFromRootIndex(repository: Repository, place: strin
       const xml = bytes.toString('utf8');
       let removed = false;
       // Each entry sits on its own indented line(s) as rootIndexWtml writes it: `\n  <Place …>…</Place>`.
-      const filtered = xml.replace(/\n[ \t]*<Place\b[\s\S]*?<\/Place>/g, (entry) => {
-        if (firstPlace(entry) !== place) return entry;
+      const filtered = xml.replace(/\n[ \t]*(?:<Place\b[\s\S]*?<\/Place>|<ImageSet\b[\s\S]*?<\/ImageSet>)/g, (entry) => {
+        if (firstEntry(entry) !== place) return entry;
         removed = true;
         return '';
       });

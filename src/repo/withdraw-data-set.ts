@@ -4,7 +4,7 @@
 // no longer counts as published by us), then every other file. A kill at any point leaves a state the next
 // withdrawal finishes; a publisher of the same id waits for the data set's lock.
 import fs from 'node:fs';
-import { firstPlace } from '../wwt/wtml.js';
+import { firstEntry } from '../wwt/wtml.js';
 import { MANIFEST_NAME } from './data-set-manifest.js';
 import { DATA_SET_LOCK } from './publish-data-set.js';
 import type { Repository } from './repository.js';
@@ -18,7 +18,7 @@ export async function withdrawDataSet(repository: Repository, id: string): Promi
     `withdrawing ${id}`,
     async () => {
       const wtml = await repository.get(`${id}/index.wtml`);
-      const place = wtml === undefined ? undefined : firstPlace(wtml.toString('utf8'));
+      const place = wtml === undefined ? undefined : firstEntry(wtml.toString('utf8'));
       if (place !== undefined) await withdrawFromRootIndex(repository, place);
       let removed = 0;
       for (const name of ['index.wtml', 'index_rel.wtml', MANIFEST_NAME]) {

@@ -14,16 +14,20 @@ export interface ToastOptions {
   readonly depth: number;
   readonly pngCompression: number;
   readonly maxPixels: number;
+  /** The map is stored bottom row first (a FITS map): flipped before sampling. */
+  readonly flipRows?: boolean;
+  readonly onProgress?: (written: number, total: number) => void;
 }
 
 export interface ToastResult {
   readonly tiles: number;
 }
 
-export async function readRaster(image: string, maxPixels: number): Promise<RasterImage> {
+export async function readRaster(image: string, maxPixels: number, flipRows = false): Promise<RasterImage> {
   const sharp = await loadSharp();
   try {
     const { data, info } = await sharp(image, { limitInputPixels: maxPixels })
+      .flip(flipRows)
       .toColourspace('srgb')
       .removeAlpha()
       .raw()
@@ -37,7 +41,8 @@ export async function readRaster(image: string, maxPixels: number): Promise<Rast
 export async function tileToast(image: string, outDir: string, options: ToastOptions): Promise<ToastResult> {
   if (!(Number.isInteger(options.depth) && options.depth >= 1)) throw new RangeError(`TOAST depth must be ≥ 1, got ${options.depth}`);
   const sharp = await loadSharp();
-  const raster = await readRaster(image, options.maxPixels);
+  const raster = await readRaster(image, options.maxPixels, options.flipRows ?? false);
+  const total = ((4 ** (options.depth + 1) - 1) / 3) | 0;
   let tiles = 0;
   const pending = new Set<Promise<void>>();
   // The downsampler walks the quadtree depth-first and asks for each deepest tile once; we sample it, hand
@@ -55,6 +60,7 @@ export async function tileToast(image: string, outDir: string, options: ToastOpt
       });
     pending.add(job);
     tiles++;
+    if (tiles % 64 === 0) options.onProgress?.(tiles, total);
     if (pending.size >= 4) await Promise.race(pending);
     return rgba;
   };

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { avmToWcs, ASPECT_TOLERANCE, type ImageMetadata, parseAvm } from './avm.js';
 import { num, parseFitsHeader, wcsFromFitsHeader } from './fits-header.js';
 import { assertUsableInput } from '../graph/input-file.js';
+import type { AllSky } from '../toast/all-sky-sidecar.js';
 import { quoteName } from '../quote-name.js';
 import { loadSharp, readableImageError } from './sharp-loader.js';
 import { studyPlacement, type StudyPlacement } from './study-placement.js';
@@ -15,7 +16,9 @@ export interface PlacementRecord {
   readonly width: number;
   readonly height: number;
   /** Where the placement came from; a FITS file's own header is `fits-header` (see fits/place-fits-image.ts). */
-  readonly source: 'avm' | 'wcs-sidecar' | 'fits-header' | 'feed' | 'none';
+  readonly source: 'avm' | 'wcs-sidecar' | 'fits-header' | 'feed' | 'all-sky' | 'none';
+  /** An all-sky map (a `name.allsky.yaml` sidecar): tiled as TOAST, with no study placement. */
+  readonly allSky?: AllSky;
   /** For a FITS file: the HDU whose image is placed and tiled (0 = primary). */
   readonly hdu?: number;
   /** Top-down WCS of the image as tiled (after any flip), positive parity. */

@@ -107,7 +107,7 @@ export function studyWtml(input: StudyWtmlInput, urlPrefix: string | undefined):
 }
 
 export interface RootIndexEntry {
-  /** The `<Place …>…</Place>` element of a published data set's index.wtml, verbatim. */
+  /** The `<Place …>…</Place>` (or a TOAST map's bare `<ImageSet …>…</ImageSet>`) of a data set's index.wtml, verbatim. */
   readonly placeXml: string;
   /** ISO time it was published. */
   readonly lastUpdated: string;
@@ -115,6 +115,53 @@ export interface RootIndexEntry {
 
 /** Namespace for the one attribute of ours in a root index; declared so the document stays well-formed. */
 const IMGBUILD_NS = 'https://github.com/imgbuild/imgbuild/wtml';
+
+export interface ToastWtmlInput {
+  readonly name: string;
+  readonly folderName: string;
+  /** Deepest level. */
+  readonly tileLevels: number;
+  /** 'Planet' for a planet map (seen from outside), 'Sky' otherwise. */
+  readonly dataSetType: 'Sky' | 'Planet';
+  readonly metadata: ImageMetadata;
+}
+
+/**
+ * `index_rel.wtml`/`index.wtml` of a TOAST all-sky data set (GUIDE §4): a bare ImageSet (no Place: an all-sky
+ * map has no one place to go to), Projection="Toast", BaseDegreesPerTile="180", all levels 0…TileLevels.
+ */
+export function toastWtml(input: ToastWtmlInput, urlPrefix: string | undefined): string {
+  const values: Array<[string, string | number]> = [
+    ['BandPass', 'Visible'],
+    ['BaseDegreesPerTile', 180],
+    ['BaseTileLevel', 0],
+    ['BottomsUp', 'False'],
+    ['CenterX', 0],
+    ['CenterY', 0],
+    ['DataSetType', input.dataSetType],
+    ['FileType', '.png'],
+    ['Name', input.name],
+    ['Projection', 'Toast'],
+    ['Rotation', 0],
+    ['Sparse', 'True'],
+    ['TileLevels', input.tileLevels],
+    ['Url', absolutize(TILE_URL_TEMPLATE, urlPrefix)],
+    ['WidthFactor', 2],
+  ];
+  const children = [
+    input.metadata.credit !== undefined ? `<Credits>${escapeXml(input.metadata.credit)}</Credits>` : '',
+    input.metadata.referenceUrl !== undefined ? `<CreditsUrl>${escapeXml(input.metadata.referenceUrl)}</CreditsUrl>` : '',
+    input.metadata.description !== undefined ? `<Description>${escapeXml(input.metadata.description)}</Description>` : '',
+    `<ThumbnailUrl>${escapeXml(absolutize('thumb.jpg', urlPrefix))}</ThumbnailUrl>`,
+  ].filter((c) => c !== '');
+  const folder = attributes([
+    ['Browseable', 'True'],
+    ['Group', 'Explorer'],
+    ['Name', input.folderName],
+    ['Searchable', 'True'],
+  ]);
+  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder ${folder}>\n  <ImageSet ${attributes(values)}>\n    ${children.join('\n    ')}\n  </ImageSet>\n</Folder>\n`;
+}
 
 /** The repository's root index.wtml: the first Place of every data set, newest first. */
 export function rootIndexWtml(folderName: string, folderThumbnailUrl: string, entries: readonly RootIndexEntry[]): string {
@@ -127,12 +174,15 @@ export function rootIndexWtml(folderName: string, folderThumbnailUrl: string, en
     ['Thumbnail', folderThumbnailUrl],
     ['Type', 'Sky'],
   ]);
-  const places = ordered.map((e) => e.placeXml.replace(/^<Place\b/, `<Place X:LastUpdated="${escapeXml(e.lastUpdated)}"`));
+  const places = ordered.map((e) => e.placeXml.replace(/^<(Place|ImageSet)\b/, (_m, element: string) => `<${element} X:LastUpdated="${escapeXml(e.lastUpdated)}"`));
   return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder xmlns:X="${IMGBUILD_NS}" ${folder}>\n  ${places.join('\n  ')}\n</Folder>\n`;
 }
 
-/** The first `<Place>…</Place>` of a WTML document, or undefined. */
-export function firstPlace(wtml: string): string | undefined {
-  const match = /<Place\b[\s\S]*?<\/Place>/.exec(wtml);
+/**
+ * A data set's entry in the root index: the first `<Place>…</Place>` of its WTML document, or, for a data set with
+ * no Place (a TOAST all-sky map), its first bare `<ImageSet>…</ImageSet>`; undefined when it has neither.
+ */
+export function firstEntry(wtml: string): string | undefined {
+  const match = /<Place\b[\s\S]*?<\/Place>/.exec(wtml) ?? /<ImageSet\b[\s\S]*?<\/ImageSet>/.exec(wtml);
   return match?.[0].replace(/\s+X:LastUpdated="[^"]*"/, '');
 }

@@ -1,0 +1,38 @@
+// The `place` record of an all-sky map (an image with a `name.allsky.yaml` sidecar): no WCS to fit, only its
+// size, its projection and the TOAST depth to tile it to. A FITS map's rows are stored bottom row first, so its
+// picture is flipped before sampling (north up, as a plate-carrée JPEG is).
+import path from 'node:path';
+import { assertUsableInput } from '../graph/input-file.js';
+import { openFitsImage } from '../fits/fits-reader.js';
+import type { PlacementRecord } from '../wwt/image-placement.js';
+import { loadSharp, readableImageError } from '../wwt/sharp-loader.js';
+import { readAllSkySidecar } from './all-sky-sidecar.js';
+
+export async function placeAllSkyImage(image: string, sidecar: string, fits: boolean): Promise<PlacementRecord> {
+  assertUsableInput(image, path.basename(image));
+  assertUsableInput(sidecar, path.basename(sidecar));
+  let width: number;
+  let height: number;
+  let hdu: number | undefined;
+  if (fits) {
+    const opened = await openFitsImage(image);
+    opened.close();
+    ({ width, height } = opened);
+    hdu = opened.hdu.index;
+  } else {
+    const sharp = await loadSharp();
+    try {
+      const info = await sharp(image, { limitInputPixels: false }).metadata();
+      width = info.width ?? 0;
+      height = info.height ?? 0;
+    } catch (error) {
+      throw readableImageError(image, error);
+    }
+  }
+  const allSky = await readAllSkySidecar(sidecar, width);
+  const warnings: string[] = [];
+  if (Math.abs(width / height - 2) > 0.01) {
+    warnings.push(`${path.basename(image)} is ${width}×${height}, not 2:1: a plate-carrée map covers 360° by 180°, so its pixels are stretched to fit`);
+  }
+  return { width, height, source: 'all-sky', ...(hdu !== undefined ? { hdu } : {}), flipRows: fits, allSky, metadata: {}, warnings };
+}

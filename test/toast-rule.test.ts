@@ -1,0 +1,80 @@
+// An all-sky map in the incoming folder with a `name.allsky.yaml` sidecar becomes a TOAST data set through the
+// ordinary pipeline (place → tiles → thumbnail → wtml → publish → index): tiles at every level, a bare ImageSet
+// with Projection="Toast", and an ImageSet entry in the root index. Where a marker lands is GUIDE §4's level-1
+// quadrants: (1,0) spans longitudes 0–90°, (0,1) spans 180–270°.
+import fs from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { TempProject } from './helpers/project.js';
+import { loadSharp } from '../src/wwt/sharp-loader.js';
+
+const BASE = ['--publish-url-prefix', 'https://data.example.org/sky/'];
+
+/** A grey 1024×512 sky plate-carrée (longitude increasing to the left, 0° in the middle) with red blocks at (lon, lat). */
+async function skyMap(file: string, markers: Array<[number, number]>): Promise<void> {
+  const width = 1024;
+  const height = 512;
+  const raw = Buffer.alloc(width * height * 3, 60);
+  for (const [lon, lat] of markers) {
+    const cx = Math.round((0.5 - lon / 360) * width);
+    const cy = Math.round(((90 - lat) / 180) * height);
+    for (let y = cy - 8; y < cy + 8; y++) for (let x = cx - 8; x < cx + 8; x++) raw.set([255, 0, 0], (y * width + x) * 3);
+  }
+  await (await loadSharp())(raw, { raw: { width, height, channels: 3 } }).png().toFile(file);
+}
+
+async function redPixels(file: string): Promise<number> {
+  const { data, info } = await (await loadSharp())(file).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  let red = 0;
+  for (let i = 0; i < info.width * info.height; i++) if (data[i * 4]! > 200 && data[i * 4 + 1]! < 60 && data[i * 4 + 3]! > 0) red++;
+  return red;
+}
+
+test('milkyway.png + milkyway.allsky.yaml: a TOAST data set, published and indexed as an ImageSet', async () => {
+  const p = new TempProject('imgbuild-toast-');
+  try {
+    await skyMap(p.path('incoming-map.png'), [[45, 30], [200, -20]]);
+    fs.mkdirSync(p.path('incoming'));
+    fs.renameSync(p.path('incoming-map.png'), p.path('incoming/milkyway.png'));
+    p.write('incoming/milkyway.allsky.yaml', 'projection: plate-carree\ndepth: 2\n');
+    p.copyFixture('eso_eso1723a_320.jpg', 'incoming/orion.jpg');
+    const run = p.json(['all', ...BASE]);
+    assert.is(run.code, 0, run.stderr);
+    const tiles: string[] = [];
+    for (let level = 0; level <= 2; level++) {
+      for (let y = 0; y < 2 ** level; y++) for (let x = 0; x < 2 ** level; x++) tiles.push(`${level}/${y}/${y}_${x}.png`);
+    }
+    for (const tile of tiles) assert.ok(fs.existsSync(p.path('repo/milkyway', tile)), `${tile} published`);
+    assert.not.ok(fs.existsSync(p.path('repo/milkyway/3')), 'no deeper level than asked');
+    // The markers land in GUIDE §4's quadrants, and nowhere else.
+    assert.ok((await redPixels(p.path('repo/milkyway/1/0/0_1.png'))) > 0, 'lon 45° is in level-1 tile (1,0)');
+    assert.ok((await redPixels(p.path('repo/milkyway/1/1/1_0.png'))) > 0, 'lon 200° is in level-1 tile (0,1)');
+    assert.is(await redPixels(p.path('repo/milkyway/1/0/0_0.png')), 0);
+    assert.is(await redPixels(p.path('repo/milkyway/1/1/1_1.png')), 0);
+    const wtml = fs.readFileSync(p.path('repo/milkyway/index.wtml'), 'utf8');
+    assert.not.match(wtml, /<Place/);
+    for (const attribute of ['Projection="Toast"', 'BaseDegreesPerTile="180"', 'TileLevels="2"', 'DataSetType="Sky"', 'Url="https://data.example.org/sky/milkyway/{1}/{3}/{3}_{2}.png"']) {
+      assert.match(wtml, attribute);
+    }
+    assert.match(fs.readFileSync(p.path('repo/milkyway/index_rel.wtml'), 'utf8'), 'Url="{1}/{3}/{3}_{2}.png"');
+    assert.ok(fs.existsSync(p.path('repo/milkyway/thumb.jpg')));
+    const index = fs.readFileSync(p.path('repo/index.wtml'), 'utf8');
+    assert.match(index, /<ImageSet X:LastUpdated="[^"]+" [^>]*Name="milkyway"[^>]*Projection="Toast"/);
+    assert.is((index.match(/<Place /g) ?? []).length, 1, 'the study beside it keeps its Place');
+
+    // A planet map is DataSetType="Planet"; a broken sidecar is one line naming it.
+    p.write('incoming/milkyway.allsky.yaml', 'projection: plate-carree-planet\ndepth: 1\n');
+    const planet = p.json(['all', ...BASE]);
+    assert.is(planet.code, 0, planet.stderr);
+    assert.match(fs.readFileSync(p.path('repo/milkyway/index.wtml'), 'utf8'), 'DataSetType="Planet"');
+    assert.not.ok(fs.existsSync(p.path('repo/milkyway/2')), 'the deeper level of the old version is gone');
+    p.write('incoming/milkyway.allsky.yaml', 'projection: mercator\n');
+    const broken = p.json(['all', ...BASE]);
+    assert.is(broken.code, 1);
+    assert.match(broken.report.failed![0]!.error!, /milkyway\.allsky\.yaml: projection must be one of plate-carree, plate-carree-ecliptic, plate-carree-galactic, plate-carree-planet, not "mercator"/);
+  } finally {
+    p.remove();
+  }
+});
+
+test.run();
