@@ -72,12 +72,17 @@ export function samplePlateCarree(image: RasterImage, projection: AllSkyProjecti
     const i10 = (y0 * width + x1) * channels;
     const i01 = (y1 * width + x0) * channels;
     const i11 = (y1 * width + x1) * channels;
-    for (let c = 0; c < 3; c++) {
-      const cc = channels >= 3 ? c : 0;
-      const top = data[i00 + cc]! * (1 - ax) + data[i10 + cc]! * ax;
-      const bottom = data[i01 + cc]! * (1 - ax) + data[i11 + cc]! * ax;
-      out[p * 4 + c] = Math.round(top * (1 - ay) + bottom * ay);
-    }
-    out[p * 4 + 3] = 255;
+    // Bilinear weights once per pixel; channels unrolled (a grey map repeats its one channel). Values are
+    // 0…255, so floor(v + 0.5) is Math.round.
+    const w00 = (1 - ax) * (1 - ay);
+    const w10 = ax * (1 - ay);
+    const w01 = (1 - ax) * ay;
+    const w11 = ax * ay;
+    const o = p * 4;
+    const step = channels >= 3 ? 1 : 0;
+    out[o] = Math.floor(data[i00]! * w00 + data[i10]! * w10 + data[i01]! * w01 + data[i11]! * w11 + 0.5);
+    out[o + 1] = Math.floor(data[i00 + step]! * w00 + data[i10 + step]! * w10 + data[i01 + step]! * w01 + data[i11 + step]! * w11 + 0.5);
+    out[o + 2] = Math.floor(data[i00 + 2 * step]! * w00 + data[i10 + 2 * step]! * w10 + data[i01 + 2 * step]! * w01 + data[i11 + 2 * step]! * w11 + 0.5);
+    out[o + 3] = 255;
   }
 }

@@ -89,30 +89,71 @@ export function toastTile(level: number, x: number, y: number): ToastTile {
 
 /**
  * Unit vectors of the 256 × 256 pixel centres, row-major, xyz interleaved: each pixel is a quad of the
- * subdivision eight levels down, and its centre is that quad's diagonal midpoint.
+ * subdivision eight levels down, and its centre is that quad's diagonal midpoint. Computed on the grid of the
+ * subdivision's vertices (257 × 257), coarse to fine, with no allocation per point: each new vertex is the
+ * midpoint of an edge of its quad, or of the quad's diagonal, exactly as the recursive definition makes it (the
+ * same sums in the same order, so the same bits).
  */
 export function pixelCentres(tile: ToastTile): Float64Array {
-  const out = new Float64Array(TILE_SIZE * TILE_SIZE * 3);
-  const walk = (ul: Vec3, ur: Vec3, lr: Vec3, ll: Vec3, n: number, px: number, py: number): void => {
-    const centre = centreOf(ul, ur, lr, ll, tile.increasing);
-    if (n === 1) {
-      const i = (py * TILE_SIZE + px) * 3;
-      out[i] = centre[0];
-      out[i + 1] = centre[1];
-      out[i + 2] = centre[2];
-      return;
-    }
-    const top = midpoint(ul, ur);
-    const right = midpoint(ur, lr);
-    const bottom = midpoint(lr, ll);
-    const left = midpoint(ll, ul);
-    const h = n / 2;
-    walk(ul, top, centre, left, h, px, py);
-    walk(top, ur, right, centre, h, px + h, py);
-    walk(left, centre, bottom, ll, h, px, py + h);
-    walk(centre, right, lr, bottom, h, px + h, py + h);
+  const n = TILE_SIZE;
+  const side = n + 1;
+  const grid = new Float64Array(side * side * 3);
+  const put = (i: number, j: number, v: Vec3): void => {
+    const k = (j * side + i) * 3;
+    grid[k] = v[0];
+    grid[k + 1] = v[1];
+    grid[k + 2] = v[2];
+  };
+  /** grid[(j·side + i)] = midpoint(grid[a], grid[b]), indices in grid cells. */
+  const mid = (target: number, a: number, b: number): void => {
+    const x = grid[a * 3]! + grid[b * 3]!;
+    const y = grid[a * 3 + 1]! + grid[b * 3 + 1]!;
+    const z = grid[a * 3 + 2]! + grid[b * 3 + 2]!;
+    const norm = Math.sqrt(x * x + y * y + z * z);
+    grid[target * 3] = x / norm;
+    grid[target * 3 + 1] = y / norm;
+    grid[target * 3 + 2] = z / norm;
   };
   const [ul, ur, lr, ll] = tile.corners;
-  walk(ul, ur, lr, ll, TILE_SIZE, 0, 0);
+  put(0, 0, ul);
+  put(n, 0, ur);
+  put(n, n, lr);
+  put(0, n, ll);
+  const { increasing } = tile;
+  for (let step = n; step >= 2; step /= 2) {
+    const h = step / 2;
+    for (let j = 0; j < n; j += step) {
+      for (let i = 0; i < n; i += step) {
+        const a = j * side + i; // ul
+        const b = j * side + i + step; // ur
+        const c = (j + step) * side + i + step; // lr
+        const d = (j + step) * side + i; // ll
+        if (increasing) mid((j + h) * side + i + h, d, b);
+        else mid((j + h) * side + i + h, a, c);
+        mid(j * side + i + h, a, b); // top
+        mid((j + h) * side + i + step, b, c); // right
+        mid((j + step) * side + i + h, c, d); // bottom
+        mid((j + h) * side + i, d, a); // left
+      }
+    }
+  }
+  const out = new Float64Array(n * n * 3);
+  for (let py = 0; py < n; py++) {
+    for (let px = 0; px < n; px++) {
+      const a = py * side + px;
+      const b = a + 1;
+      const c = a + side + 1;
+      const d = a + side;
+      const [p, q] = increasing ? [d, b] : [a, c];
+      const x = grid[p * 3]! + grid[q * 3]!;
+      const y = grid[p * 3 + 1]! + grid[q * 3 + 1]!;
+      const z = grid[p * 3 + 2]! + grid[q * 3 + 2]!;
+      const norm = Math.sqrt(x * x + y * y + z * z);
+      const o = (py * n + px) * 3;
+      out[o] = x / norm;
+      out[o + 1] = y / norm;
+      out[o + 2] = z / norm;
+    }
+  }
   return out;
 }

@@ -91,7 +91,15 @@ export function rgbaFromExact(tile: ExactTile): Buffer {
     const a = tile.alpha[p]!;
     out[p * 4 + 3] = roundHalfEven(a * 255);
     if (a <= 0) continue;
-    for (let c = 0; c < 3; c++) out[p * 4 + c] = Math.min(255, roundHalfEven(tile.premultiplied[p * 3 + c]! / a));
+    // Dividing by 1 changes nothing: an opaque pixel (most of them) skips the division.
+    const q = p * 3;
+    if (a === 1) {
+      out[p * 4] = Math.min(255, roundHalfEven(tile.premultiplied[q]!));
+      out[p * 4 + 1] = Math.min(255, roundHalfEven(tile.premultiplied[q + 1]!));
+      out[p * 4 + 2] = Math.min(255, roundHalfEven(tile.premultiplied[q + 2]!));
+      continue;
+    }
+    for (let c = 0; c < 3; c++) out[p * 4 + c] = Math.min(255, roundHalfEven(tile.premultiplied[q + c]! / a));
   }
   return out;
 }
