@@ -45,44 +45,123 @@ function columnFraction(projection: AllSkyProjection, lon: number): number {
   }
 }
 
+/** Continuous pixel coordinates (pixel centres at integers) of the unit vector (x, y, z), into uw[0..1]. */
+function imageCoordinates(image: RasterImage, projection: AllSkyProjection, frame: Frame, x: number, y: number, z: number, v: Float64Array, uw: Float64Array): void {
+  fromEquatorial(frame, x, y, z, v);
+  const lon = Math.atan2(v[1]!, v[0]!);
+  const lat = Math.asin(Math.max(-1, Math.min(1, v[2]!)));
+  uw[0] = columnFraction(projection, lon) * image.width - 0.5;
+  uw[1] = ((Math.PI / 2 - lat) / Math.PI) * image.height - 0.5;
+}
+
+/** Bilinear sample at continuous coordinates (u, w) into out[o..o+3]: longitude wraps, latitude is clamped. */
+function sampleAt(image: RasterImage, u: number, wRaw: number, out: Uint8Array, o: number): void {
+  const { data, width, height, channels } = image;
+  const w = Math.min(height - 1, Math.max(0, wRaw));
+  const fu = Math.floor(u);
+  const ax = u - fu;
+  const x0 = ((fu % width) + width) % width;
+  const x1 = x0 + 1 === width ? 0 : x0 + 1; // across the ±180° seam
+  const y0 = Math.floor(w);
+  const ay = w - y0;
+  const y1 = Math.min(height - 1, y0 + 1);
+  const i00 = (y0 * width + x0) * channels;
+  const i10 = (y0 * width + x1) * channels;
+  const i01 = (y1 * width + x0) * channels;
+  const i11 = (y1 * width + x1) * channels;
+  // Bilinear weights once per pixel; channels unrolled (a grey map repeats its one channel). Values are
+  // 0…255, so floor(v + 0.5) is Math.round.
+  const w00 = (1 - ax) * (1 - ay);
+  const w10 = ax * (1 - ay);
+  const w01 = (1 - ax) * ay;
+  const w11 = ax * ay;
+  const step = channels >= 3 ? 1 : 0;
+  out[o] = Math.floor(data[i00]! * w00 + data[i10]! * w10 + data[i01]! * w01 + data[i11]! * w11 + 0.5);
+  out[o + 1] = Math.floor(data[i00 + step]! * w00 + data[i10 + step]! * w10 + data[i01 + step]! * w01 + data[i11 + step]! * w11 + 0.5);
+  out[o + 2] = Math.floor(data[i00 + 2 * step]! * w00 + data[i10 + 2 * step]! * w10 + data[i01 + 2 * step]! * w01 + data[i11 + 2 * step]! * w11 + 0.5);
+  out[o + 3] = 255;
+}
+
 /**
  * Fill `out` (RGBA, 4 bytes per centre) with the image sampled at the unit vectors `centres` (xyz per pixel,
  * equatorial for sky projections, the TOAST frame for planets).
  */
 export function samplePlateCarree(image: RasterImage, projection: AllSkyProjection, centres: Float64Array, out: Uint8Array): void {
-  const { data, width, height, channels } = image;
   const frame = frameOf(projection);
   const v = new Float64Array(3);
+  const uw = new Float64Array(2);
   const count = centres.length / 3;
   for (let p = 0; p < count; p++) {
-    fromEquatorial(frame, centres[p * 3]!, centres[p * 3 + 1]!, centres[p * 3 + 2]!, v);
-    const lon = Math.atan2(v[1]!, v[0]!);
-    const lat = Math.asin(Math.max(-1, Math.min(1, v[2]!)));
-    // Continuous pixel coordinates, pixel centres at integers.
-    const u = columnFraction(projection, lon) * width - 0.5;
-    const w = Math.min(height - 1, Math.max(0, ((Math.PI / 2 - lat) / Math.PI) * height - 0.5));
-    const fu = Math.floor(u);
-    const ax = u - fu;
-    const x0 = ((fu % width) + width) % width;
-    const x1 = x0 + 1 === width ? 0 : x0 + 1; // across the ±180° seam
-    const y0 = Math.floor(w);
-    const ay = w - y0;
-    const y1 = Math.min(height - 1, y0 + 1);
-    const i00 = (y0 * width + x0) * channels;
-    const i10 = (y0 * width + x1) * channels;
-    const i01 = (y1 * width + x0) * channels;
-    const i11 = (y1 * width + x1) * channels;
-    // Bilinear weights once per pixel; channels unrolled (a grey map repeats its one channel). Values are
-    // 0…255, so floor(v + 0.5) is Math.round.
-    const w00 = (1 - ax) * (1 - ay);
-    const w10 = ax * (1 - ay);
-    const w01 = (1 - ax) * ay;
-    const w11 = ax * ay;
-    const o = p * 4;
-    const step = channels >= 3 ? 1 : 0;
-    out[o] = Math.floor(data[i00]! * w00 + data[i10]! * w10 + data[i01]! * w01 + data[i11]! * w11 + 0.5);
-    out[o + 1] = Math.floor(data[i00 + step]! * w00 + data[i10 + step]! * w10 + data[i01 + step]! * w01 + data[i11 + step]! * w11 + 0.5);
-    out[o + 2] = Math.floor(data[i00 + 2 * step]! * w00 + data[i10 + 2 * step]! * w10 + data[i01 + 2 * step]! * w01 + data[i11 + 2 * step]! * w11 + 0.5);
-    out[o + 3] = 255;
+    imageCoordinates(image, projection, frame, centres[p * 3]!, centres[p * 3 + 1]!, centres[p * 3 + 2]!, v, uw);
+    sampleAt(image, uw[0]!, uw[1]!, out, p * 4);
+  }
+}
+
+/** Side of the blocks whose image coordinates are interpolated from their corners (see sampleTile). */
+const BLOCK = 4;
+/** Largest difference, in image pixels, between interpolated and exact coordinates a block may have. */
+const BLOCK_TOLERANCE = 0.002;
+
+/**
+ * samplePlateCarree for a whole `side`×`side` tile of pixel centres (row-major), with a fraction of the
+ * trigonometry: image coordinates are computed exactly at the corners of 4×4-pixel blocks and interpolated
+ * inside them — after checking the block's centre pixel against its exact coordinates. A block where they
+ * differ by more than 0.002 pixel (near a pole, where longitude turns fast), or that straddles the ±180° seam,
+ * is computed pixel by pixel. The mapping is smooth, so elsewhere the interpolation error is far below that.
+ */
+export function sampleTile(image: RasterImage, projection: AllSkyProjection, centres: Float64Array, side: number, out: Uint8Array): void {
+  if (side % BLOCK !== 0) return samplePlateCarree(image, projection, centres, out);
+  const frame = frameOf(projection);
+  const v = new Float64Array(3);
+  const uw = new Float64Array(2);
+  const exact = (p: number): void => imageCoordinates(image, projection, frame, centres[p * 3]!, centres[p * 3 + 1]!, centres[p * 3 + 2]!, v, uw);
+  // Exact coordinates on the lattice of block corners: columns/rows 0, 4, …, side−4 and side−1.
+  const lattice = side / BLOCK + 1;
+  const at = (k: number): number => Math.min(side - 1, k * BLOCK);
+  const cu = new Float64Array(lattice * lattice);
+  const cw = new Float64Array(lattice * lattice);
+  for (let j = 0; j < lattice; j++) {
+    for (let i = 0; i < lattice; i++) {
+      exact(at(j) * side + at(i));
+      cu[j * lattice + i] = uw[0]!;
+      cw[j * lattice + i] = uw[1]!;
+    }
+  }
+  const half = image.width / 2;
+  for (let bj = 0; bj < lattice - 1; bj++) {
+    for (let bi = 0; bi < lattice - 1; bi++) {
+      const k = bj * lattice + bi;
+      const u00 = cu[k]!, u10 = cu[k + 1]!, u01 = cu[k + lattice]!, u11 = cu[k + lattice + 1]!;
+      const w00 = cw[k]!, w10 = cw[k + 1]!, w01 = cw[k + lattice]!, w11 = cw[k + lattice + 1]!;
+      const x0 = at(bi), x1 = at(bi + 1), y0 = at(bj), y1 = at(bj + 1);
+      const spanX = x1 - x0, spanY = y1 - y0;
+      const interpolate = (px: number, py: number): void => {
+        const fx = (px - x0) / spanX;
+        const fy = (py - y0) / spanY;
+        const a = (1 - fx) * (1 - fy), b = fx * (1 - fy), c = (1 - fx) * fy, d = fx * fy;
+        uw[0] = u00 * a + u10 * b + u01 * c + u11 * d;
+        uw[1] = w00 * a + w10 * b + w01 * c + w11 * d;
+      };
+      let smooth = Math.max(u00, u10, u01, u11) - Math.min(u00, u10, u01, u11) < half;
+      if (smooth) {
+        // The block's middle pixel, exact and interpolated, must agree.
+        const mx = x0 + (spanX >> 1), my = y0 + (spanY >> 1);
+        exact(my * side + mx);
+        const eu = uw[0]!, ew = uw[1]!;
+        interpolate(mx, my);
+        smooth = Math.abs(uw[0]! - eu) < BLOCK_TOLERANCE && Math.abs(uw[1]! - ew) < BLOCK_TOLERANCE;
+      }
+      // Pixels of this block: rows y0…y1−1 and columns x0…x1−1, plus the last row/column of the tile.
+      const yEnd = bj === lattice - 2 ? side : y1;
+      const xEnd = bi === lattice - 2 ? side : x1;
+      for (let py = y0; py < yEnd; py++) {
+        for (let px = x0; px < xEnd; px++) {
+          const p = py * side + px;
+          if (smooth) interpolate(px, py);
+          else exact(p);
+          sampleAt(image, uw[0]!, uw[1]!, out, p * 4);
+        }
+      }
+    }
   }
 }

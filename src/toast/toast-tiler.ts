@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeParentLevels, tilePath } from '../wwt/pyramid-downsample.js';
 import { loadSharp, readableImageError } from '../wwt/sharp-loader.js';
-import { samplePlateCarree, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
+import { sampleTile, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
 import { pixelCentres, TILE_SIZE, toastTile } from './toast-geometry.js';
 
 export interface ToastOptions {
@@ -49,7 +49,7 @@ export async function tileToast(image: string, outDir: string, options: ToastOpt
   // it over in memory (no PNG decode) and write its PNG on libvips' threads meanwhile.
   const leaf = async (x: number, y: number): Promise<Uint8Array> => {
     const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
-    samplePlateCarree(raster, options.projection, pixelCentres(toastTile(options.depth, x, y)), rgba);
+    sampleTile(raster, options.projection, pixelCentres(toastTile(options.depth, x, y)), TILE_SIZE, rgba);
     const file = tilePath(outDir, options.depth, x, y);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const job: Promise<void> = sharp(rgba, { raw: { width: TILE_SIZE, height: TILE_SIZE, channels: 4 } })
