@@ -1,12 +1,13 @@
 // An all-sky plate-carrée image → a TOAST pyramid `{level}/{y}/{y}_{x}.png`, levels 0…depth: the deepest
 // level sampled from the image at each pixel centre, the levels above built from it by the unbiased
 // downsampler (the same one as study pyramids).
-import fs from 'node:fs';
-import path from 'node:path';
-import { writeParentLevels, tilePath } from '../wwt/pyramid-downsample.js';
+// The four level-1 quadrants are built in worker threads (one per core), sharing the map's pixels.
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { parentOf, tilePath, writeExactTile } from '../wwt/pyramid-downsample.js';
 import { loadSharp, readableImageError } from '../wwt/sharp-loader.js';
-import { sampleTile, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
-import { pixelCentres, TILE_SIZE, toastTile } from './toast-geometry.js';
+import type { AllSkyProjection, RasterImage } from './plate-carree-sampler.js';
+import { buildQuadrants, type QuadrantJob, type QuadrantResult } from './toast-quadrants.js';
 
 export interface ToastOptions {
   readonly projection: AllSkyProjection;
@@ -40,32 +41,46 @@ export async function readRaster(image: string, maxPixels: number, flipRows = fa
 
 export async function tileToast(image: string, outDir: string, options: ToastOptions): Promise<ToastResult> {
   if (!(Number.isInteger(options.depth) && options.depth >= 1)) throw new RangeError(`TOAST depth must be ≥ 1, got ${options.depth}`);
-  const sharp = await loadSharp();
-  const raster = await readRaster(image, options.maxPixels, options.flipRows ?? false);
+  const loaded = await readRaster(image, options.maxPixels, options.flipRows ?? false);
+  // The map's pixels in shared memory: every worker reads the same bytes.
+  const shared = new Uint8Array(new SharedArrayBuffer(loaded.data.byteLength));
+  shared.set(loaded.data);
+  const raster: RasterImage = { data: shared, width: loaded.width, height: loaded.height, channels: loaded.channels };
   const total = ((4 ** (options.depth + 1) - 1) / 3) | 0;
-  let tiles = 0;
-  const pending = new Set<Promise<void>>();
-  // The downsampler walks the quadtree depth-first and asks for each deepest tile once; we sample it, hand
-  // it over in memory (no PNG decode) and write its PNG on libvips' threads meanwhile.
-  const leaf = async (x: number, y: number): Promise<Uint8Array> => {
-    const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
-    sampleTile(raster, options.projection, pixelCentres(toastTile(options.depth, x, y)), TILE_SIZE, rgba);
-    const file = tilePath(outDir, options.depth, x, y);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const job: Promise<void> = sharp(rgba, { raw: { width: TILE_SIZE, height: TILE_SIZE, channels: 4 } })
-      .png({ compressionLevel: options.pngCompression })
-      .toFile(file)
-      .then(() => {
-        pending.delete(job);
-      });
-    pending.add(job);
-    tiles++;
-    if (tiles % 64 === 0) options.onProgress?.(tiles, total);
-    if (pending.size >= 4) await Promise.race(pending);
-    return rgba;
+  const leavesTotal = 4 ** options.depth;
+  let leavesDone = 0;
+  const progress = (): void => {
+    leavesDone++;
+    if (leavesDone % 64 === 0) options.onProgress?.(Math.round((leavesDone / leavesTotal) * total), total);
   };
-  const parents = await writeParentLevels(outDir, options.depth, { pngCompression: options.pngCompression }, leaf);
-  tiles += parents; // not `tiles += await …`: that would read `tiles` before the leaves counted themselves
-  await Promise.all(pending);
-  return { tiles };
+  // The four level-1 quadrants, split over the cores (a worker each, at most four).
+  const quadrants: Array<readonly [number, number]> = [[0, 0], [1, 0], [0, 1], [1, 1]];
+  const workers = Math.max(1, Math.min(4, os.availableParallelism(), Number(process.env['IMGBUILD_TOAST_THREADS'] ?? 4)));
+  const shares = Array.from({ length: workers }, (_v, i) => quadrants.filter((_q, k) => k % workers === i));
+  const job = (share: ReadonlyArray<readonly [number, number]>): QuadrantJob => ({ raster, outDir, projection: options.projection, depth: options.depth, pngCompression: options.pngCompression, quadrants: share });
+  const results = (await Promise.all(shares.map((share, i) => (i === 0 && workers === 1 ? buildQuadrants(job(share), progress) : inWorker(job(share), progress))))).flat();
+  // Level 0 from the four level-1 tiles, exact.
+  const ordered = quadrants.map(([x, y]) => results.find((r) => r.x === x && r.y === y)?.top ?? null);
+  await writeExactTile(tilePath(outDir, 0, 0, 0), parentOf(ordered), { pngCompression: options.pngCompression });
+  return { tiles: results.reduce((sum, r) => sum + r.written, 0) + 1 };
+}
+
+function inWorker(job: QuadrantJob, onTile: () => void): Promise<QuadrantResult[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./toast-worker.js', import.meta.url), { workerData: job });
+    worker.on('message', (message: { type: 'tile' } | { type: 'done'; results: QuadrantResult[] } | { type: 'error'; message: string }) => {
+      if (message.type === 'tile') onTile();
+      else if (message.type === 'done') {
+        resolve(message.results);
+        void worker.terminate();
+      } else {
+        reject(new Error(message.message));
+        void worker.terminate();
+      }
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the TOAST worker stopped (exit ${code})`));
+    });
+  });
 }

@@ -17,7 +17,7 @@ const SIZE = 256;
 const PIXELS = SIZE * SIZE;
 
 /** A tile in full precision: colour premultiplied by alpha, alpha in 0…1 (fraction of the area covered). */
-interface ExactTile {
+export interface ExactTile {
   readonly premultiplied: Float32Array; // r, g, b per pixel
   readonly alpha: Float32Array;
 }
@@ -115,6 +115,23 @@ export async function writeParentLevels(
   /** The deepest tile at (x, y) as 8-bit RGBA, or null where there is none; by default read from its PNG. */
   leaf?: (x: number, y: number) => Promise<Uint8Array | null>,
 ): Promise<number> {
+  return (await writeSubtree(root, deepest, options, leaf, 0, 0, 0)).written;
+}
+
+/**
+ * writeParentLevels for the subtree under tile (level, x, y) alone, that tile included: what one worker does
+ * for one level-1 quadrant of a TOAST pyramid. Returns the subtree's top tile in full precision, so the level
+ * above it is made from exact values too.
+ */
+export async function writeSubtree(
+  root: string,
+  deepest: number,
+  options: DownsampleOptions,
+  leaf: ((x: number, y: number) => Promise<Uint8Array | null>) | undefined,
+  startLevel: number,
+  startX: number,
+  startY: number,
+): Promise<{ written: number; top: ExactTile | null }> {
   const sharp = await loadSharp();
   let written = 0;
   // PNG encoding runs on libvips' threads; keep a few in flight so both cores work while we average.
@@ -163,7 +180,14 @@ export async function writeParentLevels(
     await write(level, x, y, parent);
     return parent;
   };
-  await build(0, 0, 0);
+  const top = await build(startLevel, startX, startY);
   await Promise.all(pending);
-  return written;
+  return { written, top };
+}
+
+/** Write one tile from its exact value (the level-0 tile of a pyramid whose quadrants were built apart). */
+export async function writeExactTile(file: string, tile: ExactTile, options: DownsampleOptions): Promise<void> {
+  const sharp = await loadSharp();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(rgbaFromExact(tile), { raw: { width: SIZE, height: SIZE, channels: 4 } }).png({ compressionLevel: options.pngCompression }).toFile(file);
 }
