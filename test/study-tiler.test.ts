@@ -97,6 +97,51 @@ test('each parent pixel is the 2×2 mean of its children (a missing child counts
   assert.is(checked, 6);
 });
 
+test('parent levels are unbiased: every level is the exact box mean of the full-resolution pixels, within ±0.1 grey levels on average', async () => {
+  // A 1500×1000 noisy image (values spread over 0…255, so rounding at each level would show): canvas 2048,
+  // x0 = 274, y0 = 524. At level L a parent pixel covers a 2^(3−L)-pixel box of the canvas; only boxes wholly
+  // inside the image are compared (partly covered ones mix in transparency by design).
+  const width = 1500;
+  const height = 1000;
+  const raw = Buffer.alloc(width * height * 3);
+  let seed = 7;
+  // The LCG's high bits (its low bits repeat every 256 draws, a pattern, not noise).
+  for (let i = 0; i < raw.length; i++) raw[i] = ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >>> 16) & 255;
+  const input = path.join(dir, 'noise.png');
+  await sharp(raw, { raw: { width, height, channels: 3 } }).png().toFile(input);
+  const out = path.join(dir, 'out-noise');
+  fs.mkdirSync(out);
+  await tileStudy(input, out, options);
+  const layout = studyLayout(width, height);
+  assert.is(layout.tileLevels, 3);
+  for (let level = 0; level < layout.tileLevels; level++) {
+    const box = 2 ** (layout.tileLevels - level);
+    let sum = 0;
+    let count = 0;
+    for (const file of listFiles(out).filter((f) => f.startsWith(`${level}/`))) {
+      const [, , name] = file.split('/');
+      const [ty, tx] = name!.replace('.png', '').split('_').map(Number) as [number, number];
+      const tile = await rawRgba(path.join(out, file));
+      for (let py = 0; py < 256; py += 3) {
+        for (let px = 0; px < 256; px += 3) {
+          const cx = (tx * 256 + px) * box - layout.x0;
+          const cy = (ty * 256 + py) * box - layout.y0;
+          if (cx < 0 || cy < 0 || cx + box > width || cy + box > height) continue;
+          for (let c = 0; c < 3; c++) {
+            let exact = 0;
+            for (let y = cy; y < cy + box; y++) for (let x = cx; x < cx + box; x++) exact += raw[(y * width + x) * 3 + c]!;
+            sum += tile.data[(py * 256 + px) * 4 + c]! - exact / (box * box);
+            count++;
+          }
+        }
+      }
+    }
+    assert.ok(count > 1000, `level ${level}: ${count} samples`);
+    const bias = sum / count;
+    assert.ok(Math.abs(bias) < 0.1, `level ${level}: mean error ${bias.toFixed(3)} grey levels`);
+  }
+});
+
 test('an opaque black image keeps every tile that overlaps it (no blank-skipping inside the image)', async () => {
   const input = path.join(dir, 'black.png');
   await sharp({ create: { width: 600, height: 400, channels: 3, background: '#000' } }).png().toFile(input);

@@ -1,14 +1,17 @@
-// Tile one image into a WWT study pyramid with libvips' dzsave (through sharp), streaming: libvips pulls the
-// image through in strips, so a 16k × 16k input is never decoded whole (unless it must be flipped).
+// Tile one image into a WWT study pyramid, streaming: libvips (through sharp) pulls the image through in strips,
+// so a 16k × 16k input is never decoded whole (unless it must be flipped), and writes the deepest level only;
+// the levels above are made from those tiles by the unbiased downsampler (pyramid-downsample.ts), so every
+// parent is the exact box mean of the full-resolution pixels under it, rounded once (libvips' own parents round
+// at every level: about +0.37 grey levels at level 2 of a 6000×4000 image, and more below).
 //
-// libvips' google layout with `centre` places the image exactly as toasty does (floor() padding on a
-// power-of-two canvas, GUIDE §1) and averages 2×2 blocks for each parent level. We give it a transparent
-// background on an RGBA image and let it skip tiles that are entirely background, so only tiles that overlap
-// the image are written; then rename `{z}/{y}/{x}.png` to toasty's `{level}/{y}/{y}_{x}.png`.
+// The image sits on a power-of-two canvas, centred with floor() padding as toasty places it (GUIDE §1). Only the
+// tiles that overlap it are written: the image is padded with transparent pixels to the edges of those tiles
+// alone, tiled by dzsave (deep-zoom layout, one level), and the tiles renamed to toasty's {level}/{y}/{y}_{x}.png.
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadSharp, readableImageError } from './sharp-loader.js';
-import { studyLayout, type StudyLayout, tileRange } from './study-layout.js';
+import { studyLayout, type StudyLayout, tileRange, TILE_SIZE } from './study-layout.js';
+import { writeParentLevels } from './pyramid-downsample.js';
 
 export interface TileOptions {
   /** Reverse the rows before tiling (an image stored mirrored with respect to the sky). */
@@ -17,16 +20,13 @@ export interface TileOptions {
   readonly pngCompression: number;
   /** Refuse images with more pixels than this (decompression bombs). */
   readonly maxPixels: number;
-  /**
-   * Told now and then (at most every PROGRESS_MS) how many tiles are written out of how many overlap the
-   * image (an upper bound: libvips skips fully transparent tiles), so a long tiling step shows it moves.
-   */
+  /** Told now and then (at most every PROGRESS_MS) how many tiles are written out of how many there will be. */
   readonly onProgress?: (written: number, total: number) => void;
 }
 
 const PROGRESS_MS = 250;
 
-/** The tiles a pyramid of this image has at most: those overlapping the image, on every level. */
+/** The tiles a pyramid of this image has: those overlapping the image, on every level. */
 function expectedTiles(layout: StudyLayout): number {
   let total = 0;
   for (let level = 0; level <= layout.tileLevels; level++) {
@@ -36,23 +36,13 @@ function expectedTiles(layout: StudyLayout): number {
   return total;
 }
 
-/** Tiles dzsave has written so far under `scratch` ({z}/{y}/{x}.png); one readdir per row folder. */
-function countWritten(scratch: string): number {
-  let count = 0;
+function countFiles(dir: string): number {
   try {
-    for (const level of fs.readdirSync(scratch)) {
-      const levelDir = path.join(scratch, level);
-      if (!/^\d+$/.test(level)) continue;
-      for (const y of fs.readdirSync(levelDir)) count += fs.readdirSync(path.join(levelDir, y)).length;
-    }
+    return fs.readdirSync(dir).length;
   } catch {
-    // dzsave is creating folders as we look; the next tick counts them.
+    return 0;
   }
-  return count;
 }
-
-/** Files dzsave writes beside the tiles (its metadata, google layout's blank tile). */
-const LIBVIPS_EXTRAS = ['vips-properties.xml', 'blank.png'];
 
 export interface TileResult {
   readonly layout: StudyLayout;
@@ -62,65 +52,61 @@ export interface TileResult {
 export async function tileStudy(image: string, outDir: string, options: TileOptions): Promise<TileResult> {
   const sharp = await loadSharp();
   const scratch = path.join(outDir, '.dz');
-  let width: number;
-  let height: number;
+  const deepestDir = `${scratch}_files/0`;
   let ticker: NodeJS.Timeout | undefined;
-  let total = 0;
+  let layout: StudyLayout;
   try {
+    const header = await sharp(image, { limitInputPixels: options.maxPixels }).metadata();
+    if (!header.width || !header.height) throw new Error(`${path.basename(image)} has no pixel size`);
+    layout = studyLayout(header.width, header.height);
+    const total = expectedTiles(layout);
     if (options.onProgress) {
       const onProgress = options.onProgress;
-      const header = await sharp(image, { limitInputPixels: options.maxPixels }).metadata();
-      if (header.width && header.height) total = expectedTiles(studyLayout(header.width, header.height));
-      ticker = setInterval(() => onProgress(Math.min(countWritten(scratch), total), total), PROGRESS_MS);
+      ticker = setInterval(() => onProgress(Math.min(countFiles(deepestDir), total), total), PROGRESS_MS);
     }
+    const range = tileRange(layout, layout.tileLevels);
+    const left = layout.x0 - range.x[0] * TILE_SIZE;
+    const top = layout.y0 - range.y[0] * TILE_SIZE;
+    const right = (range.x[1] + 1) * TILE_SIZE - (layout.x0 + layout.width);
+    const bottom = (range.y[1] + 1) * TILE_SIZE - (layout.y0 + layout.height);
     const input = sharp(image, {
       limitInputPixels: options.maxPixels,
       // Sequential access lets libvips stream; a vertical flip needs the bottom row first.
       sequentialRead: !options.flipRows,
     });
-    let pipeline = options.flipRows ? input.flip() : input;
-    pipeline = pipeline.toColourspace('srgb').ensureAlpha();
-    const info = await pipeline
+    await (options.flipRows ? input.flip() : input)
+      .toColourspace('srgb')
+      .ensureAlpha()
+      .extend({ top, bottom, left, right, background: { r: 0, g: 0, b: 0, alpha: 0 } })
       .png({ compressionLevel: options.pngCompression })
-      .tile({
-        size: 256,
-        overlap: 0,
-        layout: 'google',
-        centre: true,
-        container: 'fs',
-        background: { r: 0, g: 0, b: 0, alpha: 0 },
-        skipBlanks: 0,
-      })
+      .tile({ size: TILE_SIZE, overlap: 0, layout: 'dz', depth: 'one', container: 'fs' })
       .toFile(`${scratch}.dz`);
-    width = info.width;
-    height = info.height;
+    // dzsave names the deepest level's tiles {column}_{row}.png from the padded image's corner.
+    let tiles = 0;
+    for (const name of fs.readdirSync(deepestDir)) {
+      const match = /^(\d+)_(\d+)\.png$/.exec(name);
+      if (!match) continue;
+      const x = Number(match[1]) + range.x[0];
+      const y = Number(match[2]) + range.y[0];
+      const target = path.join(outDir, String(layout.tileLevels), String(y));
+      fs.mkdirSync(target, { recursive: true });
+      fs.renameSync(path.join(deepestDir, name), path.join(target, `${y}_${x}.png`));
+      tiles++;
+    }
+    fs.rmSync(`${scratch}_files`, { recursive: true, force: true });
+    fs.rmSync(`${scratch}.dzi`, { force: true });
+    tiles += await writeParentLevels(outDir, layout.tileLevels, { pngCompression: options.pngCompression });
+    options.onProgress?.(tiles, tiles);
+    return { layout, tiles };
   } catch (error) {
-    // Judged before the scratch folder is removed: a full disk must still look full.
-    const failure = readableImageError(image, error, path.dirname(scratch));
-    fs.rmSync(scratch, { recursive: true, force: true });
+    // Judged before the scratch files are removed: a full disk must still look full.
+    const failure = readableImageError(image, error, outDir);
+    fs.rmSync(`${scratch}_files`, { recursive: true, force: true });
+    fs.rmSync(`${scratch}.dzi`, { force: true });
     throw failure;
   } finally {
     if (ticker) clearInterval(ticker);
   }
-  const layout = studyLayout(width, height);
-  let tiles = 0;
-  for (let level = 0; level <= layout.tileLevels; level++) {
-    const levelDir = path.join(scratch, String(level));
-    if (!fs.existsSync(levelDir)) throw new Error(`libvips wrote no tiles for level ${level}`);
-    for (const y of fs.readdirSync(levelDir)) {
-      const target = path.join(outDir, String(level), y);
-      fs.mkdirSync(target, { recursive: true });
-      for (const file of fs.readdirSync(path.join(levelDir, y))) {
-        fs.renameSync(path.join(levelDir, y, file), path.join(target, `${y}_${file}`));
-        tiles++;
-      }
-    }
-  }
-  fs.rmSync(scratch, { recursive: true, force: true });
-  options.onProgress?.(tiles, tiles);
-  // dzsave's own bookkeeping files are not part of a WWT data set.
-  for (const extra of LIBVIPS_EXTRAS) fs.rmSync(path.join(outDir, extra), { force: true });
-  return { layout, tiles };
 }
 
 export interface ThumbnailOptions {
