@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 fs.rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { index: 'dist/src/index.js', cli: 'dist/src/cli/main.js', 'toast-worker': 'dist/src/toast/toast-worker.js' },
+  entryPoints: { index: 'dist/src/index.js', cli: 'dist/src/cli/main.js', 'pyramid-worker': 'dist/src/wwt/pyramid-worker.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

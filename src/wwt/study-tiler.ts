@@ -95,6 +95,8 @@ export async function tileStudy(image: string, outDir: string, options: TileOpti
     }
     fs.rmSync(`${scratch}_files`, { recursive: true, force: true });
     fs.rmSync(`${scratch}.dzi`, { force: true });
+    // Parents in this thread: split over worker threads they were no faster (libvips' PNG encoding already keeps
+    // both cores busy) and a third larger in memory (measured 2026-12-04, 8192²: 6.67 s either way, 215 → 306 MB).
     tiles += await writeParentLevels(outDir, layout.tileLevels, { pngCompression: options.pngCompression });
     options.onProgress?.(tiles, tiles);
     return { layout, tiles };
