@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TempProject } from './helpers/project.js';
 import { loadSharp } from '../src/wwt/sharp-loader.js';
+import { imageFile } from '../src/fits/fits-writer.js';
 
 const BASE = ['--publish-url-prefix', 'https://data.example.org/sky/'];
 
@@ -72,6 +73,30 @@ test('milkyway.png + milkyway.allsky.yaml: a TOAST data set, published and index
     const broken = p.json(['all', ...BASE]);
     assert.is(broken.code, 1);
     assert.match(broken.report.failed![0]!.error!, /milkyway\.allsky\.yaml: projection must be one of plate-carree, plate-carree-ecliptic, plate-carree-galactic, plate-carree-planet, not "mercator"/);
+  } finally {
+    p.remove();
+  }
+});
+
+test('a FITS map (CAR) with a sidecar: read bottom row first, tiled as TOAST', async () => {
+  const p = new TempProject('imgbuild-toast-fits-');
+  try {
+    // 512×256 int16, zero except a bright cap around the north pole (latitudes above ~80°): FITS row 1 is the
+    // bottom (south) row, so the cap is stored in the last rows; the picture made from it has it at the top.
+    const width = 512;
+    const height = 256;
+    const values = new Int16Array(width * height);
+    for (let y = height - 14; y < height; y++) for (let x = 0; x < width; x++) values[y * width + x] = 1000;
+    p.write('incoming/sky.fits', imageFile(16, width, height, values, [['CTYPE1', 'RA---CAR'], ['CTYPE2', 'DEC--CAR']]));
+    p.write('incoming/sky.allsky.yaml', 'projection: plate-carree\ndepth: 1\n');
+    const run = p.json(['all', ...BASE]);
+    assert.is(run.code, 0, run.stderr);
+    assert.match(fs.readFileSync(p.path('repo/sky/index.wtml'), 'utf8'), 'Projection="Toast"');
+    // The north pole is at the centre of the level-0 tile (GUIDE §4): bright there, dark at the corners (south).
+    const { data } = await (await loadSharp())(p.path('repo/sky/0/0/0_0.png')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number): number => data[(y * 256 + x) * 4]!;
+    assert.ok(at(128, 128) > 100, `centre ${at(128, 128)}`);
+    assert.ok(at(2, 2) < 40 && at(253, 253) < 40, 'corners dark');
   } finally {
     p.remove();
   }

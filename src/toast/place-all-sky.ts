@@ -1,6 +1,6 @@
 // The `place` record of an all-sky map (an image with a `name.allsky.yaml` sidecar): no WCS to fit, only its
-// size, its projection and the TOAST depth to tile it to. A FITS map's rows are stored bottom row first, so its
-// picture is flipped before sampling (north up, as a plate-carrée JPEG is).
+// size, its projection and the TOAST depth to tile it to. A FITS map is stored bottom row first; the picture the
+// fits-picture rule scales from it is already right side up (north at the top, as a plate-carrée JPEG is).
 import path from 'node:path';
 import { assertUsableInput } from '../graph/input-file.js';
 import { openFitsImage } from '../fits/fits-reader.js';
@@ -34,5 +34,5 @@ export async function placeAllSkyImage(image: string, sidecar: string, fits: boo
   if (Math.abs(width / height - 2) > 0.01) {
     warnings.push(`${path.basename(image)} is ${width}×${height}, not 2:1: a plate-carrée map covers 360° by 180°, so its pixels are stretched to fit`);
   }
-  return { width, height, source: 'all-sky', ...(hdu !== undefined ? { hdu } : {}), flipRows: fits, allSky, metadata: {}, warnings };
+  return { width, height, source: 'all-sky', ...(hdu !== undefined ? { hdu } : {}), flipRows: false, allSky, metadata: {}, warnings };
 }
