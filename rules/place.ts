@@ -2,12 +2,24 @@
 // header), as JSON that the tiles, thumbnail and WTML rules read. One node per image in the incoming folder.
 import fs from 'node:fs';
 import { placeFitsImage } from '../src/fits/place-fits-image.js';
-import { defineRule, type InputSpec, type NodeIdentity, optionalInput } from '../src/graph/rule.js';
+import path from 'node:path';
+import { compilePattern, matchPattern } from '../src/graph/pattern.js';
+import { defineRule, type InputSpec, type Json, type NodeIdentity, optionalInput, type Params } from '../src/graph/rule.js';
+import type { AllSkyProjection } from '../src/toast/plate-carree-sampler.js';
 import { placeImage } from '../src/wwt/image-placement.js';
 import { sharpVersions } from '../src/wwt/sharp-loader.js';
 import { FITS_FILES, isFitsExtension, NOT_WCS_SIDECARS } from './fits-files.js';
 import { repositorySkip } from './repository-skips.js';
 import { placeAllSkyImage } from '../src/toast/place-all-sky.js';
+
+/** What the config's allSky list says of an incoming file (its path relative to the incoming folder), if anything. */
+function declaredAllSky(list: Json | undefined, relative: string): { projection: AllSkyProjection; depth?: number } | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const entry of list as Array<{ files: string; projection: AllSkyProjection; depth?: number }>) {
+    if (matchPattern(compilePattern(entry.files), relative) !== undefined) return { projection: entry.projection, ...(entry.depth !== undefined ? { depth: entry.depth } : {}) };
+  }
+  return undefined;
+}
 
 /** `m31.jpg` → `m31.allsky.yaml` (`m31.fits.fz` → `m31.allsky.yaml`). */
 export function allSkySidecar(file: string): string {
@@ -38,10 +50,13 @@ export default defineRule({
   },
   outputs: (node) => ({ placement: `${node.item}/placement.json` }),
   tools: sharpVersions,
+  // Only when the config declares all-sky files: an unset list leaves every node's key as it was.
+  params: (settings): Params => (settings.allSky !== undefined ? { allSky: settings.allSky as unknown as Json } : {}),
   skip: repositorySkip,
   run: async (ctx) => {
     const image = ctx.inputs['image']!;
-    const allSky = ctx.inputs['allsky'];
+    const declared = declaredAllSky(ctx.params['allSky'], path.relative(ctx.settings.incoming, image).split(path.sep).join('/'));
+    const allSky = ctx.inputs['allsky'] ?? declared;
     const placement =
       allSky !== undefined
         ? await placeAllSkyImage(image, allSky, isFitsItem(ctx))

@@ -102,4 +102,24 @@ test('a FITS map (CAR) with a sidecar: read bottom row first, tiled as TOAST', a
   }
 });
 
+test('all-sky maps declared by a pattern in pipeline.config.ts, without sidecars', async () => {
+  const p = new TempProject('imgbuild-toast-config-');
+  try {
+    fs.mkdirSync(p.path('incoming'));
+    await skyMap(p.path('incoming/mw_allsky.png'), [[45, 30]]);
+    p.copyFixture('eso_eso1723a_320.jpg', 'incoming/orion.jpg');
+    p.write('pipeline.config.ts', `import { defineConfig } from 'imgbuild';\nexport default defineConfig({ publishUrlPrefix: 'https://data.example.org/sky/', allSky: [{ files: '{id}_allsky.png', projection: 'plate-carree', depth: 1 }] });\n`);
+    const run = p.json(['all']);
+    assert.is(run.code, 0, run.stderr);
+    assert.match(fs.readFileSync(p.path('repo/mw_allsky/index.wtml'), 'utf8'), /Projection="Toast"[^>]*TileLevels="1"/);
+    assert.match(fs.readFileSync(p.path('repo/orion/index.wtml'), 'utf8'), 'Projection="Tan"', 'other images stay studies');
+    p.write('pipeline.config.ts', `import { defineConfig } from 'imgbuild';\nexport default defineConfig({ allSky: [{ files: '*.png', projection: 'mercator' }] });\n`);
+    const bad = p.cli(['all']);
+    assert.is(bad.code, 2);
+    assert.match(bad.stderr, /pipeline\.config\.ts: allSky must be a list of \{ files: /);
+  } finally {
+    p.remove();
+  }
+});
+
 test.run();

@@ -42,9 +42,14 @@ export interface PipelineConfig {
    * `{ type: 'djangoplicity', base_url, channel_name, search_page_name }`. Wins over the repository's.
    */
   readonly source?: { readonly type: string; readonly [setting: string]: unknown };
+  /**
+   * Incoming files that are all-sky maps, tiled as TOAST, as a `name.allsky.yaml` sidecar would say for one:
+   * `[{ files: '{id}_allsky.{ext:jpg|png}', projection: 'plate-carree', depth: 6 }]` (depth optional).
+   */
+  readonly allSky?: ReadonlyArray<{ readonly files: string; readonly projection: string; readonly depth?: number }>;
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source', 'allSky']);
 
 export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
@@ -100,6 +105,16 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
   }
   if (record['params'] !== undefined && (typeof record['params'] !== 'object' || record['params'] === null)) {
     throw new ConfigError(`${file}: params must be an object of rule name → parameters`);
+  }
+  const allSky = record['allSky'];
+  if (allSky !== undefined) {
+    const shape = `${file}: allSky must be a list of { files: '{id}_allsky.jpg', projection: 'plate-carree' | 'plate-carree-ecliptic' | 'plate-carree-galactic' | 'plate-carree-planet', depth?: 1…12 }`;
+    if (!Array.isArray(allSky)) throw new ConfigError(shape);
+    for (const entry of allSky as unknown[]) {
+      const e = entry as Record<string, unknown>;
+      if (e === null || typeof e !== 'object' || typeof e['files'] !== 'string' || !['plate-carree', 'plate-carree-ecliptic', 'plate-carree-galactic', 'plate-carree-planet'].includes(e['projection'] as string)) throw new ConfigError(shape);
+      if (e['depth'] !== undefined && !(Number.isInteger(e['depth']) && (e['depth'] as number) >= 1 && (e['depth'] as number) <= 12)) throw new ConfigError(shape);
+    }
   }
   const source = record['source'];
   if (source !== undefined && (source === null || typeof source !== 'object' || typeof (source as Record<string, unknown>)['type'] !== 'string')) {

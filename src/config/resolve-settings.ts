@@ -139,6 +139,7 @@ export function resolveSettings(
     folderThumbnailUrl: config.folderThumbnailUrl ?? fromRepository.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
     ...sourceSettings(flags, config, fromRepository),
     ...(flags.pruneRemoved ? { pruneRemoved: true } : {}),
+    ...(config.allSky !== undefined && config.allSky.length > 0 ? { allSky: config.allSky } : {}),
   };
 }
 

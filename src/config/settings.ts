@@ -27,6 +27,8 @@ export interface Settings {
   readonly folderThumbnailUrl: string;
   /** toasty's `source_type` and its section from toasty-pipeline-config.yaml, for feed rules; absent without one. */
   readonly source?: { readonly type: string; readonly settings: Readonly<Record<string, unknown>>; /** Where it was set, for messages. */ readonly from?: string };
+  /** Incoming files declared all-sky maps in the config (pattern relative to the incoming folder). */
+  readonly allSky?: ReadonlyArray<{ readonly files: string; readonly projection: string; readonly depth?: number }>;
   /** `--prune-removed`: data sets of items a feed no longer offers are withdrawn from the repository. */
   readonly pruneRemoved?: boolean;
   /** How long archived files live (archive ingest). */

@@ -6,11 +6,13 @@ import { assertUsableInput } from '../graph/input-file.js';
 import { openFitsImage } from '../fits/fits-reader.js';
 import type { PlacementRecord } from '../wwt/image-placement.js';
 import { loadSharp, readableImageError } from '../wwt/sharp-loader.js';
-import { readAllSkySidecar } from './all-sky-sidecar.js';
+import { type AllSky, defaultToastDepth, readAllSkySidecar } from './all-sky-sidecar.js';
+import type { AllSkyProjection } from './plate-carree-sampler.js';
 
-export async function placeAllSkyImage(image: string, sidecar: string, fits: boolean): Promise<PlacementRecord> {
+/** `from`: the sidecar's path, or what the config declared for the file (depth absent: from the map's width). */
+export async function placeAllSkyImage(image: string, from: string | { readonly projection: AllSkyProjection; readonly depth?: number }, fits: boolean): Promise<PlacementRecord> {
   assertUsableInput(image, path.basename(image));
-  assertUsableInput(sidecar, path.basename(sidecar));
+  if (typeof from === 'string') assertUsableInput(from, path.basename(from));
   let width: number;
   let height: number;
   let hdu: number | undefined;
@@ -29,7 +31,7 @@ export async function placeAllSkyImage(image: string, sidecar: string, fits: boo
       throw readableImageError(image, error);
     }
   }
-  const allSky = await readAllSkySidecar(sidecar, width);
+  const allSky: AllSky = typeof from === 'string' ? await readAllSkySidecar(from, width) : { projection: from.projection, depth: from.depth ?? defaultToastDepth(width) };
   const warnings: string[] = [];
   if (Math.abs(width / height - 2) > 0.01) {
     warnings.push(`${path.basename(image)} is ${width}×${height}, not 2:1: a plate-carrée map covers 360° by 180°, so its pixels are stretched to fit`);
