@@ -24,6 +24,16 @@ test('the cuts do not depend on the order of the sample (shuffled, reversed, wit
   assert.equal(autoscaleCuts(twoValued, 99.5), { low: 0, high: 1 });
 });
 
+test('a picture that is mostly one value (zero padding): the cuts fall in and out of the equal band', () => {
+  // 10,000 zeros and the ramp 1…1000 above them, interleaved: 11,000 values. Rank of 0.5 % = round(0.005 × 10999)
+  // = 55 → 0 (inside the zeros); rank of 99.5 % = round(0.995 × 10999) = 10944; sorted, index 10000 holds 1,
+  // so index 10944 holds 945.
+  const mostlyZero = Float64Array.from({ length: 11000 }, (_, i) => (i % 11 === 10 ? (i + 1) / 11 : 0));
+  assert.equal(autoscaleCuts(mostlyZero, 99.5), { low: 0, high: 945 });
+  // All equal: both cuts are that value.
+  assert.equal(autoscaleCuts(new Float64Array(200_000).fill(3), 99.5), { low: 3, high: 3 });
+});
+
 test('NaN (missing and BLANK) is ignored by the cuts; an all-missing sample gives 0..1', () => {
   const withHoles = Float64Array.from([...ramp, NaN, NaN, NaN, -Infinity]);
   assert.equal(autoscaleCuts(withHoles, 99.5), { low: 5, high: 995 });
