@@ -358,4 +358,63 @@ test('the CLI: imgbuild fetch downloads without processing; --dry-run lists it; 
   }
 });
 
+test('what is not ours to fetch, what failed before, and the limits: skip.flag, toasty-made, size, pixels, per-host connections, a search page without its list', async () => {
+  const server = await new FeedServer().start();
+  const p = feedProject('');
+  try {
+    fs.appendFileSync(p.path('repo/toasty-pipeline-config.yaml'), `source_type: astropix\nastropix:\n  json_query_url: ${server.url}/feed.json\n`);
+    p.write('repo/imgbuild-pipeline-config.yaml', 'params:\n  fetch:\n    maxBytes: 200000\n    maxPixels: 1000000\n');
+    // Published by toasty (index.wtml, no manifest of ours), and one marked skip.flag.
+    p.write('repo/test_toasty/index.wtml', "<?xml version='1.0'?><Folder><Place Name='T' RA='1' Dec='2'/></Folder>");
+    p.write('repo/test_skipped/skip.flag', '');
+    const small = await jpeg(400, 200, [50, 50, 50]);
+    const big = Buffer.concat([small.subarray(0, 2), Buffer.alloc(300_000, 7)]); // starts like a JPEG, 300 kB
+    const wide = await jpeg(2000, 1000, [1, 1, 1]); // 2 Mpx: over maxPixels, tiny in bytes
+    const entries = [astroPixEntry('toasty', `${server.url}/images/t.jpg`), astroPixEntry('skipped', `${server.url}/images/s.jpg`), astroPixEntry('big', `${server.url}/images/big.jpg`), astroPixEntry('wide', `${server.url}/images/wide.jpg`, { width: 2000, height: 1000 })];
+    server.set('/images/big.jpg', { body: big, type: 'image/jpeg' });
+    server.set('/images/wide.jpg', { body: wide, type: 'image/jpeg' });
+    for (let i = 0; i < 12; i++) {
+      server.set(`/images/many${i}.jpg`, { body: small, type: 'image/jpeg', slowChunk: 500, slowMs: 60 });
+      entries.push(astroPixEntry(`many${i}`, `${server.url}/images/many${i}.jpg`));
+    }
+    server.set('/feed.json', { body: Buffer.from(JSON.stringify(entries)), type: 'application/json' });
+    const run = await p.jsonAsync(['all', '-j', '8'], { ...FAST, IMGBUILD_FEED_CONNECTIONS: '3' });
+    assert.is(run.code, 1, run.stderr);
+    assert.is(server.requests('/images/t.jpg').length + server.requests('/images/s.jpg').length, 0, 'toasty-made and skip.flag items are not downloaded');
+    assert.ok(server.maxActive <= 3 && server.maxActive >= 2, `downloads in parallel, at most 3 requests at once to the host (saw ${server.maxActive})`);
+    const errors = (run.report.failed ?? []).map((f) => f.error ?? '').join('\n');
+    assert.match(errors, /fetch:test_big: http:\/\/127\.0\.0\.1:\d+\/images\/big\.jpg is 300002 bytes, over the limit of 200000 \(raise maxBytes in params\.fetch\)/);
+    assert.match(errors, /fetch:test_wide: http:\/\/127\.0\.0\.1:\d+\/images\/wide\.jpg is 2000×1000 pixels, over the limit of 1000000/);
+    assert.ok(fs.existsSync(p.path('repo/test_many11/index.wtml')));
+
+    // Next time, the failed ones are planned as failed before (and the rest is published, so not listed).
+    const dry = await p.jsonAsync(['fetch', '--dry-run'], FAST);
+    const why = Object.fromEntries((dry.report.run ?? []).map((r) => [r.id, r.why]));
+    assert.match(why['fetch:test_big'] ?? '', /^failed before \(http:\/\/127\.0\.0\.1:\d+\/images\/big\.jpg is 300002 bytes/);
+    assert.equal(Object.keys(why).filter((id) => id.startsWith('fetch:')).sort(), ['fetch:test_big', 'fetch:test_wide']);
+  } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
+test('a Djangoplicity search page without its list: the feed says so; the items before it still build', async () => {
+  const server = await new FeedServer().start();
+  const p = feedProject('');
+  try {
+    fs.appendFileSync(p.path('repo/toasty-pipeline-config.yaml'), `source_type: djangoplicity\ndjangoplicity:\n  base_url: ${server.url}/public/\n  channel_name: test\n`);
+    server.set('/public/archive/search/page/1/?type=Observation', { body: djangoplicityPage([{ id: 'eso2001a', title: 'One' }]), type: 'text/html' });
+    server.set('/public/archive/search/page/2/?type=Observation', { body: Buffer.from('<html><body>We are down for maintenance</body></html>'), type: 'text/html' });
+    server.set('/public/eso2001a/api/json/', { body: djangoplicityJson(server, 'eso2001a'), type: 'application/json' });
+    server.set('/media/eso2001a.jpg', { body: await jpeg(400, 200, [9, 9, 9]), type: 'image/jpeg' });
+    const run = await p.cliAsync(['all'], FAST);
+    assert.is(run.code, 1, run.stderr);
+    assert.match(run.stderr, /feed: search page 2 \(http:\/\/127\.0\.0\.1:\d+\/public\/archive\/search\/page\/2\/\) has no "var images = \[\.\.\.\]" list/);
+    assert.ok(fs.existsSync(p.path('repo/eso2001a/index.wtml')));
+  } finally {
+    await server.stop();
+    p.remove();
+  }
+});
+
 test.run();

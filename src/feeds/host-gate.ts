@@ -18,13 +18,16 @@ export class HostGate {
   }
 
   async run<T>(operation: () => Promise<T>): Promise<T> {
+    // A freed slot passes straight to the next waiter (never back to the pool first, where a newcomer could
+    // take it before the waiter wakes, and the limit be exceeded).
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
+    else this.active++;
     try {
       return await operation();
     } finally {
-      this.active--;
-      this.waiting.shift()?.();
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }

@@ -35,6 +35,9 @@ export class FeedServer {
   readonly resources = new Map<string, Resource>();
   readonly log: LoggedRequest[] = [];
   private readonly cuts = new Map<string, number>();
+  /** Requests being answered now, and the most there ever were at once (per-host concurrency). */
+  private active = 0;
+  maxActive = 0;
   private readonly sockets = new Set<import('node:net').Socket>();
   private server: http.Server | undefined;
   url = '';
@@ -69,6 +72,9 @@ export class FeedServer {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    res.once('close', () => this.active--);
     const path = req.url ?? '/';
     const resource = this.resources.get(path) ?? this.resources.get(path.split('?')[0]!);
     const respond = (status: number): void => {
@@ -122,13 +128,11 @@ export class FeedServer {
     if (resource.slowChunk !== undefined) {
       let offset = 0;
       const next = (): void => {
-        if (offset >= body.length) {
-          res.end();
-          return;
-        }
         res.write(body.subarray(offset, offset + resource.slowChunk!));
         offset += resource.slowChunk!;
-        setTimeout(next, resource.slowMs ?? 50);
+        // Ended with the last byte, so a client that has it all is not still counted as being answered.
+        if (offset >= body.length) res.end();
+        else setTimeout(next, resource.slowMs ?? 50);
       };
       next();
       return;
