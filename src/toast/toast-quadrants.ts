@@ -1,10 +1,7 @@
 // One TOAST level-1 quadrant and everything under it: sampled from the map at the deepest level, parents made
 // by the unbiased downsampler. Run in a worker thread (toast-worker.ts) so the four quadrants use every core;
 // the map's pixels are shared with the workers, not copied.
-import fs from 'node:fs';
-import path from 'node:path';
-import { type ExactTile, tilePath, writeSubtree } from '../wwt/pyramid-downsample.js';
-import { loadSharp } from '../wwt/sharp-loader.js';
+import { type ExactTile, tilePath, tileWriter, writeSubtree } from '../wwt/pyramid-downsample.js';
 import { sampleTile, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
 import { pixelCentres, TILE_SIZE, toastTile } from './toast-geometry.js';
 
@@ -26,34 +23,24 @@ export interface QuadrantResult {
 }
 
 export async function buildQuadrants(job: QuadrantJob, onTile?: () => void): Promise<QuadrantResult[]> {
-  const sharp = await loadSharp();
-  const pending = new Set<Promise<void>>();
+  // Two PNG writes in flight per worker keep libvips busy; more only holds more tiles in memory.
+  const writer = await tileWriter(job.pngCompression, 2);
   let leaves = 0;
   const leaf = async (x: number, y: number): Promise<Uint8Array> => {
     const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
     sampleTile(job.raster, job.projection, pixelCentres(toastTile(job.depth, x, y)), TILE_SIZE, rgba);
-    const file = tilePath(job.outDir, job.depth, x, y);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const write: Promise<void> = sharp(rgba, { raw: { width: TILE_SIZE, height: TILE_SIZE, channels: 4 } })
-      .png({ compressionLevel: job.pngCompression })
-      .toFile(file)
-      .then(() => {
-        pending.delete(write);
-      });
-    pending.add(write);
     leaves++;
     onTile?.();
-    // Two PNG writes in flight per worker keep libvips busy; more only holds more tiles in memory.
-    if (pending.size >= 2) await Promise.race(pending);
+    await writer.write(tilePath(job.outDir, job.depth, x, y), rgba);
     return rgba;
   };
   const results: QuadrantResult[] = [];
   for (const [x, y] of job.quadrants) {
+    // The leaves are written here, the parents by writeSubtree: a quadrant's count is both.
+    const before = leaves;
     const { written, top } = await writeSubtree(job.outDir, job.depth, { pngCompression: job.pngCompression }, leaf, 1, x, y);
-    results.push({ x, y, written, top });
+    results.push({ x, y, written: written + leaves - before, top });
   }
-  await Promise.all(pending);
-  // The leaves were written here, not by writeSubtree: count them with the parents.
-  const total = results.reduce((sum, r) => sum + r.written, 0) + leaves;
-  return results.map((r, i) => (i === 0 ? { ...r, written: total } : { ...r, written: 0 }));
+  await writer.drain();
+  return results;
 }

@@ -55,7 +55,7 @@ export async function tileToast(image: string, outDir: string, options: ToastOpt
     if (leavesDone % 64 === 0) options.onProgress?.(Math.round((leavesDone / leavesTotal) * total), total);
   };
   const tiles = await runOnQuadrants(
-    (quadrants) => ({ kind: 'toast', raster, outDir, projection: options.projection, depth: options.depth, pngCompression: options.pngCompression, quadrants }),
+    (quadrants) => ({ raster, outDir, projection: options.projection, depth: options.depth, pngCompression: options.pngCompression, quadrants }),
     outDir,
     options.pngCompression,
     progress,

@@ -135,19 +135,10 @@ export async function writeSubtree(
   const sharp = await loadSharp();
   let written = 0;
   // PNG encoding runs on libvips' threads; keep a few in flight so both cores work while we average.
-  const pending = new Set<Promise<void>>();
+  const writer = await tileWriter(options.pngCompression, 4);
   const write = async (level: number, x: number, y: number, tile: ExactTile): Promise<void> => {
-    const file = tilePath(root, level, x, y);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const job = sharp(rgbaFromExact(tile), { raw: { width: SIZE, height: SIZE, channels: 4 } })
-      .png({ compressionLevel: options.pngCompression })
-      .toFile(file)
-      .then(() => {
-        pending.delete(job);
-      });
-    pending.add(job);
     written++;
-    if (pending.size >= 4) await Promise.race(pending);
+    await writer.write(tilePath(root, level, x, y), rgbaFromExact(tile));
   };
   const read = async (x: number, y: number): Promise<ExactTile | null> => {
     if (leaf) {
@@ -181,8 +172,33 @@ export async function writeSubtree(
     return parent;
   };
   const top = await build(startLevel, startX, startY);
-  await Promise.all(pending);
+  await writer.drain();
   return { written, top };
+}
+
+/**
+ * PNG tiles written on libvips' threads, at most `inFlight` at once: `write` returns once the tile is queued and
+ * a slot is free, `drain` once every tile is on disk.
+ */
+export async function tileWriter(pngCompression: number, inFlight: number): Promise<{ write(file: string, rgba: Uint8Array): Promise<void>; drain(): Promise<void> }> {
+  const sharp = await loadSharp();
+  const pending = new Set<Promise<void>>();
+  return {
+    async write(file, rgba) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const job: Promise<void> = sharp(rgba, { raw: { width: SIZE, height: SIZE, channels: 4 } })
+        .png({ compressionLevel: pngCompression })
+        .toFile(file)
+        .then(() => {
+          pending.delete(job);
+        });
+      pending.add(job);
+      if (pending.size >= inFlight) await Promise.race(pending);
+    },
+    drain: async () => {
+      await Promise.all(pending);
+    },
+  };
 }
 
 /** Write one tile from its exact value (the level-0 tile of a pyramid whose quadrants were built apart). */

@@ -1,11 +1,10 @@
-// Running pyramid jobs (pyramid-worker.ts) on every core: the four level-1 quadrants shared among up to
+// Running a TOAST map's quadrants (pyramid-worker.ts) on every core: the four level-1 quadrants shared among up to
 // `IMGBUILD_PYRAMID_THREADS` worker threads (default: the number of cores, at most four), then level 0 made
 // here from the quadrants' exact top tiles.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { QuadrantResult } from '../toast/toast-quadrants.js';
+import { buildQuadrants, type QuadrantJob, type QuadrantResult } from '../toast/toast-quadrants.js';
 import { parentOf, tilePath, writeExactTile } from './pyramid-downsample.js';
-import { type PyramidJob, runPyramidJob } from './pyramid-worker.js';
 
 /** Where the worker's code is: beside this module, in dist/src/wwt or in the bundle alike. */
 const WORKER = new URL('./pyramid-worker.js', import.meta.url);
@@ -26,10 +25,10 @@ function threads(): number {
  * Run `job` (without its quadrants) over the four quadrants on the available cores, then write level 0 under
  * `root` from their tops (when any quadrant has tiles). Returns how many tiles were written, level 0 included.
  */
-export async function runOnQuadrants(job: (quadrants: ReadonlyArray<readonly [number, number]>) => PyramidJob, root: string, pngCompression: number, onTile?: () => void): Promise<number> {
+export async function runOnQuadrants(job: (quadrants: ReadonlyArray<readonly [number, number]>) => QuadrantJob, root: string, pngCompression: number, onTile?: () => void): Promise<number> {
   const count = threads();
   const shares = Array.from({ length: count }, (_v, i) => QUADRANTS.filter((_q, k) => k % count === i));
-  const results = (await Promise.all(shares.map((share) => (count === 1 ? runPyramidJob(job(share), onTile) : inWorker(job(share), onTile))))).flat();
+  const results = (await Promise.all(shares.map((share) => (count === 1 ? buildQuadrants(job(share), onTile) : inWorker(job(share), onTile))))).flat();
   const tops = QUADRANTS.map(([x, y]) => results.find((r) => r.x === x && r.y === y)?.top ?? null);
   const written = results.reduce((sum, r) => sum + r.written, 0);
   if (tops.every((t) => t === null)) return written;
@@ -37,7 +36,7 @@ export async function runOnQuadrants(job: (quadrants: ReadonlyArray<readonly [nu
   return written + 1;
 }
 
-function inWorker(job: PyramidJob, onTile?: () => void): Promise<QuadrantResult[]> {
+function inWorker(job: QuadrantJob, onTile?: () => void): Promise<QuadrantResult[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER, { workerData: job });
     let settled = false;

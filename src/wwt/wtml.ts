@@ -46,6 +46,27 @@ export function absolutize(url: string, prefix: string | undefined): string {
   return prefix + url;
 }
 
+/** An ImageSet's child elements: credits, credits URL, description (each escaped once), thumbnail. */
+function imageSetChildren(metadata: ImageMetadata, urlPrefix: string | undefined): string[] {
+  return [
+    metadata.credit !== undefined ? `<Credits>${escapeXml(metadata.credit)}</Credits>` : '',
+    metadata.referenceUrl !== undefined ? `<CreditsUrl>${escapeXml(metadata.referenceUrl)}</CreditsUrl>` : '',
+    metadata.description !== undefined ? `<Description>${escapeXml(metadata.description)}</Description>` : '',
+    `<ThumbnailUrl>${escapeXml(absolutize('thumb.jpg', urlPrefix))}</ThumbnailUrl>`,
+  ].filter((c) => c !== '');
+}
+
+/** A data set's WTML document: one explorer Folder holding `entry` (a Place, or a TOAST map's bare ImageSet). */
+function dataSetFolder(name: string, entry: string): string {
+  const folder = attributes([
+    ['Browseable', 'True'],
+    ['Group', 'Explorer'],
+    ['Name', name],
+    ['Searchable', 'True'],
+  ]);
+  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder ${folder}>\n  ${entry}\n</Folder>\n`;
+}
+
 function imageSetElement(input: StudyWtmlInput, urlPrefix: string | undefined): string {
   const p = input.placement;
   const values: Array<[string, string | number]> = [
@@ -70,13 +91,7 @@ function imageSetElement(input: StudyWtmlInput, urlPrefix: string | undefined): 
     ['Url', absolutize(TILE_URL_TEMPLATE, urlPrefix)],
     ['WidthFactor', 2],
   );
-  const children = [
-    input.metadata.credit !== undefined ? `<Credits>${escapeXml(input.metadata.credit)}</Credits>` : '',
-    input.metadata.referenceUrl !== undefined ? `<CreditsUrl>${escapeXml(input.metadata.referenceUrl)}</CreditsUrl>` : '',
-    input.metadata.description !== undefined ? `<Description>${escapeXml(input.metadata.description)}</Description>` : '',
-    `<ThumbnailUrl>${escapeXml(absolutize('thumb.jpg', urlPrefix))}</ThumbnailUrl>`,
-  ].filter((c) => c !== '');
-  return `<ImageSet ${attributes(values)}>\n        ${children.join('\n        ')}\n      </ImageSet>`;
+  return `<ImageSet ${attributes(values)}>\n        ${imageSetChildren(input.metadata, urlPrefix).join('\n        ')}\n      </ImageSet>`;
 }
 
 function placeElement(input: StudyWtmlInput, urlPrefix: string | undefined): string {
@@ -97,13 +112,7 @@ function placeElement(input: StudyWtmlInput, urlPrefix: string | undefined): str
 
 /** `index_rel.wtml` (urlPrefix undefined) or `index.wtml` (absolute URLs under urlPrefix). */
 export function studyWtml(input: StudyWtmlInput, urlPrefix: string | undefined): string {
-  const folder = attributes([
-    ['Browseable', 'True'],
-    ['Group', 'Explorer'],
-    ['Name', input.folderName],
-    ['Searchable', 'True'],
-  ]);
-  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder ${folder}>\n  ${placeElement(input, urlPrefix)}\n</Folder>\n`;
+  return dataSetFolder(input.folderName, placeElement(input, urlPrefix));
 }
 
 export interface RootIndexEntry {
@@ -148,19 +157,7 @@ export function toastWtml(input: ToastWtmlInput, urlPrefix: string | undefined):
     ['Url', absolutize(TILE_URL_TEMPLATE, urlPrefix)],
     ['WidthFactor', 2],
   ];
-  const children = [
-    input.metadata.credit !== undefined ? `<Credits>${escapeXml(input.metadata.credit)}</Credits>` : '',
-    input.metadata.referenceUrl !== undefined ? `<CreditsUrl>${escapeXml(input.metadata.referenceUrl)}</CreditsUrl>` : '',
-    input.metadata.description !== undefined ? `<Description>${escapeXml(input.metadata.description)}</Description>` : '',
-    `<ThumbnailUrl>${escapeXml(absolutize('thumb.jpg', urlPrefix))}</ThumbnailUrl>`,
-  ].filter((c) => c !== '');
-  const folder = attributes([
-    ['Browseable', 'True'],
-    ['Group', 'Explorer'],
-    ['Name', input.folderName],
-    ['Searchable', 'True'],
-  ]);
-  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder ${folder}>\n  <ImageSet ${attributes(values)}>\n    ${children.join('\n    ')}\n  </ImageSet>\n</Folder>\n`;
+  return dataSetFolder(input.folderName, `<ImageSet ${attributes(values)}>\n    ${imageSetChildren(input.metadata, urlPrefix).join('\n    ')}\n  </ImageSet>`);
 }
 
 /** The repository's root index.wtml: the first Place of every data set, newest first. */
