@@ -8,6 +8,7 @@ import preview from './preview.js';
 import colourPreview from './colour-preview.js';
 import publish from './publish.js';
 import rootIndex from './root-index.js';
+import reviewIndex from './review-index.js';
 import thumbnail from './thumbnail.js';
 import tiles from './tiles.js';
 import wtml from './wtml.js';
@@ -19,7 +20,7 @@ import fetchImage from './feeds/fetch.js';
 import feedPlace from './feeds/feed-place.js';
 import feedIndex from './feeds/feed-index.js';
 
-export { place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog };
+export { place, fitsPicture, tiles, thumbnail, wtml, reviewIndex, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog };
 export { ARCHIVE_PATTERNS } from './archive/exposure.js';
 export { FITS_FILES } from './fits-files.js';
 export { IMAGE_FILES } from './place.js';

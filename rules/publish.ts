@@ -5,7 +5,8 @@ import { defineRule } from '../src/graph/rule.js';
 import { readManifest } from '../src/repo/data-set-manifest.js';
 import { PROGRESS_NAME, publishDataSet } from '../src/repo/publish-data-set.js';
 import { publishedFiles } from '../src/repo/published-files.js';
-import { repositorySkip, reviewerRejection } from './repository-skips.js';
+import { reviewVerdict } from '../src/review/review-verdict.js';
+import { repositorySkip } from './repository-skips.js';
 import { readPlacement } from './read-placement.js';
 
 /** The rules whose declared outputs (`publish`) make a study's data set. */
@@ -18,7 +19,8 @@ export default defineRule({
   forEach: 'place',
   after: PUBLISHED_RULES,
   publishes: true,
-  skip: async (ctx) => reviewerRejection(ctx) ?? (await repositorySkip(ctx)),
+  // A reviewer's decision (cache/review.json) and the repository's require_approval; then toasty's markers.
+  skip: async (ctx) => reviewVerdict(ctx) ?? (await repositorySkip(ctx)),
   checkReadsOnlyRepository: true,
   check: async (ctx) => {
     const manifest = await readManifest(ctx.repository, ctx.item);

@@ -1,10 +1,9 @@
-// Why a data set must not be (re)built or published, from the repository and the reviewer, as toasty
+// Why a data set must not be (re)built or published, from the repository, as toasty
 // decides it: `<id>/skip.flag` means never process it; `<id>/index.wtml` with none of imgbuild's traces (its
 // manifest, its progress record, its lock, its temporary files) is a data set toasty published, which counts as
-// done; `work/<id>/rejected` is a reviewer's "do not publish". A data set imgbuild was killed while publishing
-// keeps its traces, so it is resumed, never mistaken for toasty's.
+// done. A data set imgbuild was killed while publishing keeps its traces, so it is resumed, never mistaken for
+// toasty's. (A reviewer's decisions are kept with the build state: src/review/review-verdict.ts.)
 import fs from 'node:fs';
-import path from 'node:path';
 import type { CheckContext } from '../src/graph/rule.js';
 import { MANIFEST_NAME } from '../src/repo/data-set-manifest.js';
 import { DATA_SET_LOCK, PROGRESS_NAME } from '../src/repo/publish-data-set.js';
@@ -30,11 +29,4 @@ async function hasOurTraces(repository: Repository, id: string): Promise<boolean
     if (names.some((n) => /\.imgbuild-\d+-\d+\.tmp$/.test(n))) return true;
   }
   return false;
-}
-
-export function reviewerRejection(ctx: CheckContext): string | undefined {
-  const marker = path.join(ctx.settings.work, ctx.item, 'rejected');
-  if (!fs.existsSync(marker)) return undefined;
-  const why = fs.readFileSync(marker, 'utf8').trim();
-  return `rejected by a reviewer (${path.relative(ctx.settings.projectDir, marker)}${why ? `: ${why}` : ''})`;
 }

@@ -7,6 +7,11 @@ import { build } from 'esbuild';
 
 fs.rmSync('dist/bundle', { recursive: true, force: true });
 
+// The WWT engine for the review page (imgbuild serve), served from the package so the page needs no internet.
+// Kept outside dist/bundle and dist/src: those are hashed as the engine's identity on every build.
+fs.mkdirSync('dist/serve-assets', { recursive: true });
+fs.copyFileSync('node_modules/@wwtelescope/engine/src/index.js', 'dist/serve-assets/wwtlib.js');
+
 await build({
   entryPoints: { index: 'dist/src/index.js', cli: 'dist/src/cli/main.js', 'pyramid-worker': 'dist/src/wwt/pyramid-worker.js' },
   outdir: 'dist/bundle',

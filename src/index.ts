@@ -28,6 +28,6 @@ export { LocalRepository } from './repo/local-repository.js';
 export { writeItemList, readItemList } from './graph/item-list.js';
 export type { ItemList, ListedItem, RefusedItem } from './graph/item-list.js';
 export { wwtFeedRules, feed, fetchImage, feedPlace, feedIndex } from '../rules/index.js';
-export { wwtStudyRules, archiveRules, place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog, IMAGE_FILES, ARCHIVE_PATTERNS, FITS_FILES, datasetRules, fitsPreviewOf, datasetFolder, PROCESSED_MARKERS } from '../rules/index.js';
+export { wwtStudyRules, archiveRules, place, fitsPicture, tiles, thumbnail, wtml, reviewIndex, publish, rootIndex, preview, colourPreview, exposure, archivePublish, catalog, IMAGE_FILES, ARCHIVE_PATTERNS, FITS_FILES, datasetRules, fitsPreviewOf, datasetFolder, PROCESSED_MARKERS } from '../rules/index.js';
 export type { DatasetRulesOptions, PreviewOf } from '../rules/index.js';
 export { PREVIEW_SCALINGS, type PreviewScaling } from './fits/preview-scaling.js';

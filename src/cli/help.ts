@@ -13,11 +13,16 @@ Usage: imgbuild [target…] [options]
        imgbuild catalog rebuild                 (recreate the metadata catalog from the repository)
        imgbuild status [--json] [--failed] [ID…]   (the latest run of each node, from the cache alone)
        imgbuild log NODE-ID                     (that node's last log)
+       imgbuild review [--json]                 (every data set's review state)
+       imgbuild approve ID|GLOB…                (let it be published, as built now)
+       imgbuild reject ID|GLOB… --why "…"       (never publish it, whatever is rebuilt)
+       imgbuild unpublish ID|GLOB…              (take it out of the repository; marks it rejected)
+       imgbuild serve [--port N] [--host H]     (the review page, in the WWT engine; default 127.0.0.1:8765)
 
 Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
 a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.
   process    build everything into the work folder; upload nothing (for review)
-  publish    upload what was built and not rejected (work/<id>/rejected)
+  publish    upload what was built and not rejected (with --require-approval: only what was approved)
   reindex    rebuild the repository's root index.wtml from what it holds, from any machine
 The built-in rules: place, tiles, thumbnail, wtml, publish, index; with a feed (source_type astropix or
 djangoplicity) feed, fetch and feed-index too: 'imgbuild fetch' downloads a feed's new images, nothing else.
@@ -51,7 +56,11 @@ Options:
   --prune-removed             with a feed: withdraw data sets of items the feed no longer offers
   --catalog-url-env NAME      archive: the catalog is PostgreSQL, its postgres:// URL in variable NAME
                               (default: an SQLite file, cache/catalog.sqlite)
+  --require-approval          publish only data sets a reviewer approved (or require_approval: true in the
+                              repository's imgbuild-pipeline-config.yaml; requireApproval in the config)
+  --why TEXT                  reject: the reason, kept and shown by imgbuild review
   --watch                     keep running: build what arrives in the incoming folder, in batches
+  --serve                     with watch: serve the review page too, with the build's live progress
   --poll                      with watch: follow the folders by polling instead of inotify
   -v, --verbose               print every node's log lines
   -h, --help                  this text
@@ -74,7 +83,7 @@ const BUILD_OPTIONS = `Options (defaults in brackets; flags override pipeline.co
 
 const STAGES: Readonly<Record<string, string>> = {
   all: 'build every rule, publish, and rewrite the root index (the default target)',
-  process: 'build everything into the work folder and upload nothing, so a human can review work/<id>/\n(reject one with a file work/<id>/rejected; `imgbuild publish` then leaves it out)',
+  process: 'build everything into the work folder and upload nothing, so a human can review it: work/<id>/ is laid\nout as it will be published and work/index_rel.wtml lists every data set (imgbuild serve shows them in WWT;\nimgbuild approve/reject ID decide; `imgbuild publish` then leaves out what was rejected)',
   publish: "upload what was built and not rejected: each data set's files, then <id>/imgbuild.json last;\nbuilds first whatever is missing",
   expire:
     'archive ingest: remove from the repository, the catalog and the cache every exposure whose time is up\n' +
@@ -95,6 +104,11 @@ const STAGES: Readonly<Record<string, string>> = {
     'files arriving together are one batch and one reindex; a bad file is told once and retried when it\n' +
     'changes; an unreachable repository is retried with backoff; one line per batch. Ctrl-C (or SIGTERM)\n' +
     'lets running jobs finish (press again to cancel them); a restarted watcher redoes nothing done.',
+  review: "every data set and its state: built, approved, rejected (with the reason), published, published-but-rejected,\nnot-built; why it was built; --json for machines. Decisions live in the cache folder (cache/review.json).",
+  approve: 'let the named data sets (IDs or globs) be published as they are built now: a rebuilt one needs approving\nagain. With require_approval, publish and all publish only approved data sets.',
+  reject: 'never publish the named data sets (IDs or globs) while the rejection stands: --why "…" is required.\nA published one stays published until imgbuild unpublish ID.',
+  unpublish: 'take the named data sets out of the repository: root-index entry, then manifest, then files; marks them\nrejected so the next build does not publish them again (imgbuild approve undoes that).',
+  serve: 'the review page on http://127.0.0.1:8765/ (--port N, --host H): the data sets with thumbnails, state and WTML\nvalues; a click shows one in the WWT engine (bundled: no internet needed) over the sky grid, with an opacity\nslider; Approve and Reject do what the commands do. imgbuild watch --serve adds the live build progress.',
   reindex: "rebuild the repository's root index.wtml from what the repository holds (any machine can do it),\nwhatever is built locally",
 };
 

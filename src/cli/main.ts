@@ -27,6 +27,10 @@ import { REPOSITORY_OPTIONS, repositoryOverrides } from './repository-flags.js';
 import { redact } from '../repo/redact.js';
 import { runLog, runStatus } from './status-commands.js';
 import { resolveCacheFolder } from '../config/resolve-settings.js';
+import { isReviewCommand, runReviewCommand } from './review-commands.js';
+import { EventHub } from '../serve/event-hub.js';
+import { startReviewServer, type ReviewServer } from '../serve/review-server.js';
+import { ReviewStore } from '../review/review-store.js';
 
 const DEFAULT_CONFIG = 'pipeline.config.ts';
 
@@ -53,6 +57,13 @@ function parse(argv: string[]) {
         'source-type': { type: 'string' },
         'source-url': { type: 'string' },
         'prune-removed': { type: 'boolean' },
+        'require-approval': { type: 'boolean' },
+        // imgbuild reject
+        why: { type: 'string' },
+        // imgbuild serve
+        port: { type: 'string' },
+        host: { type: 'string' },
+        serve: { type: 'boolean' },
         // imgbuild expire
         now: { type: 'string' },
         // imgbuild status
@@ -195,6 +206,7 @@ async function run(argv: string[]): Promise<number> {
       sourceType: values['source-type'],
       sourceUrl: values['source-url'],
       pruneRemoved: values['prune-removed'],
+      requireApproval: values['require-approval'],
     },
     dryRun: values['dry-run'] ?? false,
     keepGoing: values['keep-going'] ?? false,
@@ -209,6 +221,43 @@ async function run(argv: string[]): Promise<number> {
     return positionals[0] === 'status'
       ? runStatus(cache, { json: values.json ?? false, failedOnly: values.failed ?? false, ids: positionals.slice(1) }, io)
       : runLog(cache, positionals.slice(1), io);
+  }
+  const serving = positionals[0] === 'serve' || values.serve === true;
+  if ((values.port !== undefined || values.host !== undefined) && !serving) throw new UsageError('--port and --host are options of imgbuild serve (and watch --serve)');
+  if (values.serve && !watching) throw new UsageError('--serve goes with imgbuild watch (imgbuild serve alone serves the review page)');
+  const port = values.port === undefined ? 8765 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535 || !/^\s*\d+\s*$/.test(values.port ?? '0')) throw new UsageError(`--port takes a port number (0–65535), not ${JSON.stringify(values.port)}`);
+  const serveOn = async (session: BuildSession, events?: EventHub): Promise<ReviewServer> => {
+    const server = await startReviewServer(session, { port, ...(values.host !== undefined ? { host: values.host } : {}), ...(events ? { events } : {}) });
+    const host = values.host ?? '127.0.0.1';
+    const exposed = !['127.0.0.1', 'localhost', '::1'].includes(host);
+    process.stderr.write(`imgbuild: review page at ${server.url}${exposed ? ` — on ${host}, so others on the network can see it (writes need the page's token)` : ''}\n`);
+    return server;
+  };
+  if (positionals[0] === 'serve') {
+    if (positionals.length > 1) throw new UsageError('imgbuild serve takes no targets: it serves the review page (imgbuild watch --serve builds as well)');
+    const session = await BuildSession.open({ ...request, targets: ['publish'], dryRun: true });
+    const server = await serveOn(session);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    session.close();
+    return 0;
+  }
+  if (values.why !== undefined && positionals[0] !== 'reject') throw new UsageError('--why is an option of imgbuild reject (the reason for rejecting)');
+  const reviewCommand = positionals[0];
+  if (isReviewCommand(reviewCommand)) {
+    if (reviewCommand === 'review' && positionals.length > 1) throw new UsageError('imgbuild review takes no arguments (it lists every data set); imgbuild approve/reject ID… decide');
+    const io = { print: (text: string) => void process.stdout.write(text), say: (line: string) => void process.stderr.write(`imgbuild: ${line}\n`) };
+    // Planned, never run: no cache lock, so review works beside a running build or watcher.
+    const session = await BuildSession.open({ ...request, targets: ['publish'], dryRun: true });
+    try {
+      return await runReviewCommand(session, reviewCommand, positionals.slice(1), { json: values.json ?? false, ...(values.why !== undefined ? { why: values.why } : {}) }, io);
+    } finally {
+      session.close();
+    }
   }
   const command = positionals[0] === 'expire' || positionals[0] === 'catalog' ? positionals[0] : undefined;
   const queryFlags = ['site', 'instrument', 'from', 'to', 'filter', 'box', 'limit'] as const;
@@ -232,12 +281,16 @@ async function run(argv: string[]): Promise<number> {
   interrupt.listen();
   try {
     if (watching) {
-      const session = await BuildSession.open(request);
+      const hub = values.serve ? new EventHub() : undefined;
+      const session = await BuildSession.open(hub ? { ...request, emit: (event) => (onEvent(event), hub.publish(event)) } : request);
+      const server = hub ? await serveOn(session, hub) : undefined;
       try {
         await watchIncoming(session, {
           signal: interrupt.stop.signal,
           cancel: interrupt.cancel.signal,
-          emit: onEvent,
+          emit: hub ? (event) => (onEvent(event), hub.publish(event)) : onEvent,
+          // A reviewer's approval (the page, or imgbuild approve elsewhere) is published by the next batch at once.
+          decisions: new ReviewStore(session.settings.cache).file,
           ...(values.poll ? { poll: true } : {}),
           // Archive ingest expires what is due every few minutes on its own (imgbuild expire does it by hand).
           periodic: [
@@ -266,6 +319,7 @@ async function run(argv: string[]): Promise<number> {
           },
         });
       } finally {
+        await server?.close();
         session.close();
         await closeCatalogs();
       }

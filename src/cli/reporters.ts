@@ -1,4 +1,5 @@
 // Consumers of build events: the terminal (a live line on a TTY, plain lines otherwise) and --json.
+import { AWAITING_REVIEW } from '../review/review-verdict.js';
 import type { BuildEvent, BuildSummary, PlannedRun } from '../run/events.js';
 import { assertNever } from '../run/stale-reason.js';
 import { plural } from './plural.js';
@@ -199,6 +200,8 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
             parts.push(`${s.fresh} up to date`);
             out.write(`imgbuild: ${parts.join(', ')} (${seconds(s.ms)})${how}\n`);
           }
+          const waiting = s.skipped.filter((r) => r.reason === AWAITING_REVIEW).length;
+          if (waiting > 0) out.write(`imgbuild: ${plural(waiting, 'data set')} ${waiting === 1 ? 'waits' : 'wait'} for review: imgbuild review lists them, imgbuild approve ID lets one be published\n`);
           break;
         }
         default:

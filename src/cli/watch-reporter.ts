@@ -17,7 +17,7 @@ export function watchLine(event: WatchEvent, cwd: string): string | undefined {
     case 'batch-start':
       return undefined;
     case 'batch-done': {
-      const what = event.cause === 'start' ? 'first pass' : event.cause === 'retry' ? 'retry' : `batch of ${plural(event.files, 'file')}`;
+      const what = event.cause === 'start' ? 'first pass' : event.cause === 'retry' ? 'retry' : event.cause === 'review' ? 'review decision' : `batch of ${plural(event.files, 'file')}`;
       const parts = [`${event.ran} ran`, `${event.failed} failed`];
       if (event.held > 0) parts.push(`${event.held} waiting for a fixed input`);
       return `${what}: ${parts.join(', ')} (${seconds(event.ms)})`;

@@ -47,9 +47,11 @@ export interface PipelineConfig {
    * `[{ files: '{id}_allsky.{ext:jpg|png}', projection: 'plate-carree', depth: 6 }]` (depth optional).
    */
   readonly allSky?: ReadonlyArray<{ readonly files: string; readonly projection: string; readonly depth?: number }>;
+  /** Publish only data sets a reviewer approved (`imgbuild approve ID`); default false: publish unless rejected. */
+  readonly requireApproval?: boolean;
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source', 'allSky']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source', 'allSky', 'requireApproval']);
 
 export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
@@ -78,6 +80,7 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
   for (const key of ['incoming', 'work', 'cache', 'local', 'repository', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl']) {
     if (record[key] !== undefined && typeof record[key] !== 'string') throw new ConfigError(`${file}: ${key} must be a string`);
   }
+  if (record['requireApproval'] !== undefined && typeof record['requireApproval'] !== 'boolean') throw new ConfigError(`${file}: requireApproval must be true or false`);
   if (record['jobs'] !== undefined && !(Number.isInteger(record['jobs']) && (record['jobs'] as number) > 0)) {
     throw new ConfigError(`${file}: jobs must be a whole number ≥ 1`);
   }

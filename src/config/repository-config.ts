@@ -2,7 +2,8 @@
 //   toasty-pipeline-config.yaml    toasty's own, read as-is (publish_url_prefix, folder_name,
 //                                  folder_thumbnail_url, source_type and its section)
 //   imgbuild-pipeline-config.yaml  imgbuild's, beside it: the same three keys (they win over toasty's) and
-//                                  `params`, per-rule parameter overrides such as tiles.pngCompression
+//                                  `params`, per-rule parameter overrides such as tiles.pngCompression, and
+//                                  `require_approval` (publish only what a reviewer approved)
 // pipeline.config.ts and flags override both. A broken file is an error naming it: guessing would publish
 // wrong URLs or different pixels.
 import { type Params, type Rule, RuleError } from '../graph/rule.js';
@@ -22,13 +23,15 @@ export interface RepositoryDefaults {
   /** toasty's feed settings (source_type and its section), kept for the feed rules. */
   readonly sourceType?: string;
   readonly source?: Readonly<Record<string, unknown>>;
+  /** require_approval from imgbuild-pipeline-config.yaml. */
+  readonly requireApproval?: boolean;
   /** Rule parameters from imgbuild-pipeline-config.yaml, checked against the rules by ruleParams(). */
   readonly params?: Readonly<Record<string, Params>>;
   /** Where the settings came from, for messages. */
   readonly description?: string;
 }
 
-const IMGBUILD_KEYS = ['publish_url_prefix', 'folder_name', 'folder_thumbnail_url', 'params'];
+const IMGBUILD_KEYS = ['publish_url_prefix', 'folder_name', 'folder_thumbnail_url', 'params', 'require_approval'];
 
 async function readYamlMapping(repository: Repository, name: string): Promise<Record<string, unknown> | undefined> {
   const bytes = await repository.get(name);
@@ -91,7 +94,9 @@ export async function readRepositoryConfig(repository: Repository): Promise<Repo
       if (!IMGBUILD_KEYS.includes(key)) throw new ConfigError(`${where}: unknown setting ${JSON.stringify(key)} (known: ${IMGBUILD_KEYS.join(', ')})`);
     }
     const params = paramsOf(own, where);
-    defaults = { ...defaults, ...urlSettings(own, where), ...(params ? { params } : {}), description: where };
+    const approval = own['require_approval'];
+    if (approval !== undefined && approval !== null && typeof approval !== 'boolean') throw new ConfigError(`${where}: require_approval must be true or false`);
+    defaults = { ...defaults, ...urlSettings(own, where), ...(params ? { params } : {}), ...(typeof approval === 'boolean' ? { requireApproval: approval } : {}), description: where };
   }
   return defaults;
 }

@@ -34,6 +34,8 @@ export interface SettingOverrides {
   readonly sourceType?: string | undefined;
   readonly sourceUrl?: string | undefined;
   readonly pruneRemoved?: boolean | undefined;
+  /** --require-approval. */
+  readonly requireApproval?: boolean | undefined;
 }
 
 export const DEFAULTS = {
@@ -139,6 +141,7 @@ export function resolveSettings(
     folderThumbnailUrl: config.folderThumbnailUrl ?? fromRepository.folderThumbnailUrl ?? DEFAULTS.folderThumbnailUrl,
     ...sourceSettings(flags, config, fromRepository),
     ...(flags.pruneRemoved ? { pruneRemoved: true } : {}),
+    requireApproval: flags.requireApproval ?? config.requireApproval ?? fromRepository.requireApproval ?? false,
     ...(config.allSky !== undefined && config.allSky.length > 0 ? { allSky: config.allSky } : {}),
   };
 }

@@ -31,6 +31,11 @@ export interface Settings {
   readonly allSky?: ReadonlyArray<{ readonly files: string; readonly projection: string; readonly depth?: number }>;
   /** `--prune-removed`: data sets of items a feed no longer offers are withdrawn from the repository. */
   readonly pruneRemoved?: boolean;
+  /**
+   * Publish only what a reviewer approved (`imgbuild approve`): `--require-approval`, the config's
+   * `requireApproval`, or `require_approval: true` in the repository's imgbuild-pipeline-config.yaml.
+   */
+  readonly requireApproval: boolean;
   /** How long archived files live (archive ingest). */
   readonly expiry: ExpiryPolicy;
   /** The metadata catalog (archive ingest). */

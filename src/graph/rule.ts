@@ -132,6 +132,15 @@ export interface RunContext<P extends Params = Params> {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A skip with a kind (`awaiting-review`) as well as its reason in words: the build's summary counts each kind and
+ * says what to do about it (a plain string is kind 'skipped').
+ */
+export interface SkipVerdict {
+  readonly why: string;
+  readonly kind?: string;
+}
+
 export interface CheckContext {
   readonly id: string;
   readonly item: string;
@@ -186,7 +195,7 @@ export interface RuleDefinition<P extends Params = Params> {
    * reason, or undefined. Asked only of nodes that are stale, so a no-op never pays for it. What depends on a
    * skipped node is skipped too.
    */
-  readonly skip?: (ctx: CheckContext) => Promise<string | undefined> | string | undefined;
+  readonly skip?: (ctx: CheckContext) => Promise<string | SkipVerdict | undefined> | string | SkipVerdict | undefined;
   /**
    * A setting the rule cannot run without, checked when the build is planned (dry runs included) for every
    * rule with nodes in the selected targets: return what is missing and where to set it, or undefined. A

@@ -1,7 +1,7 @@
 // Taking a data set out of the repository (a feed item the feed no longer offers, with --prune-removed; a
 // reviewer's unpublish). In an order that never lies to a reader: its root-index entry first (nothing points at
-// it any more), then its index.wtml (so it is no longer a data set a tool would list), then its manifest (so it
-// no longer counts as published by us), then every other file. A kill at any point leaves a state the next
+// it any more), then its manifest (so a half-removed data set never counts as published: the next publish of it
+// starts over), then its index.wtml (so it is no longer a data set a tool would list), then every other file. A kill at any point leaves a state the next
 // withdrawal finishes; a publisher of the same id waits for the data set's lock.
 import fs from 'node:fs';
 import { firstEntry } from '../wwt/wtml.js';
@@ -21,7 +21,7 @@ export async function withdrawDataSet(repository: Repository, id: string): Promi
       const place = wtml === undefined ? undefined : firstEntry(wtml.toString('utf8'));
       if (place !== undefined) await withdrawFromRootIndex(repository, place);
       let removed = 0;
-      for (const name of ['index.wtml', 'index_rel.wtml', MANIFEST_NAME]) {
+      for (const name of [MANIFEST_NAME, 'index.wtml', 'index_rel.wtml']) {
         if ((await repository.get(`${id}/${name}`)) === undefined) continue;
         await repository.delete(`${id}/${name}`);
         removed++;

@@ -33,7 +33,7 @@ import { plural } from '../cli/plural.js';
 import { openRepository } from '../repo/repository-spec.js';
 import type { Repository } from '../repo/repository.js';
 import type { BuildRequest, BuildResult } from './build.js';
-import type { BuildSummary, EventSink, PlannedRun } from './events.js';
+import { type BuildSummary, type EventSink, type PlannedRun, stamped } from './events.js';
 import { probeProducer } from './producer-probe.js';
 import { readRunHistory } from '../runs/run-history.js';
 import { NodeLogs } from './node-log.js';
@@ -87,6 +87,8 @@ export class BuildSession {
   /** Each node's latest run (imgbuild status), written while the session holds the cache. */
   private history: RunHistory | undefined;
   private runs = 0;
+  /** When the session opened (ms), part of each build's id. */
+  private readonly opened = Date.now();
   private readonly sources: readonly Source[];
 
   private constructor(
@@ -155,7 +157,7 @@ export class BuildSession {
 
   async runOnce(run: RunRequest = {}): Promise<BuildResult> {
     const { request, settings } = this;
-    const emit = run.emit ?? request.emit ?? (() => undefined);
+    const emit = stamped(run.emit ?? request.emit ?? (() => undefined), `${process.pid}-${this.opened}-${this.runs + 1}`);
     const targets = run.targets ?? request.targets;
     const dryRun = request.dryRun ?? false;
     const firstRun = this.runs++ === 0;
@@ -196,16 +198,7 @@ export class BuildSession {
     const display = (file: string): string => quoteName(path.relative(settings.projectDir, file) || file);
     // Checks see a repository that notes what they read, so a no-op that asked it can be remembered.
     const recorder = scope ? new RecordingRepository(this.repository) : undefined;
-    const checked = recorder ?? this.repository;
-    const checkContext = ({ node, key }: { node: BuildNode; key: string }): CheckContext => ({
-      id: node.id,
-      item: node.item,
-      key,
-      params: node.params,
-      ...(node.data !== undefined ? { data: node.data } : {}),
-      settings,
-      repository: checked,
-    });
+    const checkContext = this.checkContextFor(recorder ?? this.repository);
     const keepGoing = run.keepGoing ?? request.keepGoing ?? false;
     const signal = run.signal ?? request.signal;
     const cancel = run.cancel ?? request.cancel;
@@ -361,6 +354,37 @@ export class BuildSession {
     state.save(false);
     dropFreshSnapshots(this.settings.cache);
     return forgotten;
+  }
+
+  /**
+   * The plan for `targets` as things stand, running nothing and writing nothing (the review list, the key an
+   * approval is given for). Producers' items come from their last lists. After a run, the nodes fresh then are
+   * taken as they were (a watcher's replan costs what changed).
+   */
+  async planNow(targets: readonly string[]): Promise<Plan> {
+    if (this.graph === undefined) this.expand();
+    const { nodes, forced } = selectTargets(this.graph!, targets);
+    const state = this.state ?? BuildState.load(this.settings.cache);
+    let hasher = this.hasher;
+    if (hasher === undefined) {
+      hasher = new FileHasher(state.files);
+      hasher.invalidateAll();
+    }
+    const display = (file: string): string => quoteName(path.relative(this.settings.projectDir, file) || file);
+    const reuse = this.fresh !== undefined ? { fresh: this.fresh, changed: new Set<string>() } : undefined;
+    return planBuild(nodes, state, hasher, this.checkContextFor(this.repository), display, forced, reuse);
+  }
+
+  private checkContextFor(repository: Repository): (planned: { node: BuildNode; key: string }) => CheckContext {
+    return ({ node, key }) => ({
+      id: node.id,
+      item: node.item,
+      key,
+      params: node.params,
+      ...(node.data !== undefined ? { data: node.data } : {}),
+      settings: this.settings,
+      repository,
+    });
   }
 
   private incomingSource: Repository | undefined;

@@ -14,7 +14,8 @@ export interface PlannedRun extends NodeRef {
   readonly why: string;
 }
 
-export type BuildEvent =
+export type BuildEvent = EventStamp &
+  (
   | { readonly type: 'plan'; readonly dryRun: boolean; readonly total: number; readonly fresh: number; readonly run: readonly PlannedRun[]; readonly skipped: readonly PlannedRun[];
       /** Configuration errors the run would stop on (rules' `requires`); a dry run reports them here. */
       readonly problems?: readonly string[] }
@@ -26,7 +27,8 @@ export type BuildEvent =
   | { readonly type: 'node-blocked'; readonly node: PlannedRun; readonly cause: string }
   /** Something the user should know about how the build was set up (e.g. which folders it uses), not about a node. */
   | { readonly type: 'note'; readonly message: string }
-  | { readonly type: 'finish'; readonly summary: BuildSummary };
+  | { readonly type: 'finish'; readonly summary: BuildSummary }
+  );
 
 export interface BuildSummary {
   readonly dryRun: boolean;
@@ -53,3 +55,16 @@ export interface BuildSummary {
 export type FailedRun = PlannedRun & { readonly error: string; readonly environment?: boolean };
 
 export type EventSink = (event: BuildEvent) => void;
+
+/** When and in which build: every event a session emits carries both (the review page's live progress uses them). */
+export interface EventStamp {
+  /** ISO time the event happened. */
+  readonly at?: string;
+  /** The build (one runOnce of a session) it belongs to: `<pid>-<session start>-<n>`. */
+  readonly build?: string;
+}
+
+/** A sink that stamps each event with its time and `build` before passing it on. */
+export function stamped(sink: EventSink, build: string): EventSink {
+  return (event) => sink({ ...event, at: new Date().toISOString(), build } as BuildEvent);
+}

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BuildState, NodeRecord } from '../cache/build-state.js';
 import { type FileHasher, hashFileContents, type Digest } from '../cache/file-hasher.js';
-import { canonicalJson, keyParts, nodeKey, ruleKeyParts, type KeyParts, type NodeKey, type RuleKeyParts } from '../cache/node-key.js';
+import { canonicalJson, keyParts, nodeKey, upstreamDigest, ruleKeyParts, type KeyParts, type NodeKey, type RuleKeyParts } from '../cache/node-key.js';
 import { sha256 } from '../cache/file-hasher.js';
 import type { BuildNode } from '../graph/build-graph.js';
-import type { CheckContext, Json, Rule } from '../graph/rule.js';
+import type { CheckContext, Json, Rule, SkipVerdict } from '../graph/rule.js';
 import type { StaleReason } from './stale-reason.js';
 
 export interface PlannedNode {
@@ -18,6 +18,8 @@ export interface PlannedNode {
   readonly reason: StaleReason | undefined;
   /** Set when the node would run but must not (its rule's `skip`, or an upstream node's). */
   readonly skipped?: string;
+  /** What kind of skip, when the rule said (`awaiting-review`): summaries count them; 'skipped' otherwise. */
+  readonly skipKind?: string;
 }
 
 export interface Plan {
@@ -149,7 +151,32 @@ export async function planBuild(
   await applySkips(planned, byId, checkContext);
   const woken = wakeReadersOfExternalChanges(planned, byId);
   if (woken.size > 0) await applySkips(planned, byId, checkContext, woken);
+  rekeyOverSkipped(planned, byId, state);
   return { nodes: planned, byId };
+}
+
+/**
+ * An aggregate covers only the upstream nodes that are not skipped (a publish waiting for review, a rejection):
+ * it is keyed on those, as the scheduler records it, so that once a skipped node runs (approved), the aggregate's
+ * key changes and it runs too (the root index then lists the data set), and while nodes stay skipped a no-op
+ * stays a no-op.
+ */
+function rekeyOverSkipped(planned: PlannedNode[], byId: Map<string, PlannedNode>, state: BuildState): void {
+  for (let i = 0; i < planned.length; i++) {
+    const entry = planned[i]!;
+    if (!entry.node.aggregate || entry.skipped !== undefined) continue;
+    const skipped = entry.node.upstream.filter((u) => byId.get(u.id)?.skipped !== undefined);
+    if (skipped.length === 0) continue;
+    const covered = entry.node.upstream.filter((u) => byId.get(u.id)?.skipped === undefined);
+    const parts: KeyParts = { ...entry.parts, upstream: upstreamDigest(covered.map((u) => [u.id, byId.get(u.id)?.key ?? ''] as const)) };
+    const key = nodeKey(entry.node.rule.name, parts);
+    const recorded = state.get(entry.node.id)?.key;
+    let reason = entry.reason;
+    if (reason === undefined && recorded !== key) reason = { kind: 'upstream-changed', ids: skipped.map((u) => u.id) };
+    else if (reason?.kind === 'upstream-changed' && recorded === key) reason = undefined;
+    planned[i] = { ...entry, key, parts, reason };
+    byId.set(entry.node.id, planned[i]!);
+  }
 }
 
 /** An aggregate (unaffectedByRemovedUpstream) whose upstream is a subset, with the same keys, of what it covered. */
@@ -208,13 +235,13 @@ async function applySkips(planned: PlannedNode[], byId: Map<string, PlannedNode>
   const candidates = planned
     .map((p, i) => [p, i] as const)
     .filter(([p, i]) => p.reason !== undefined && p.node.rule.skip && (only === undefined || only.has(i)));
-  const verdicts = new Map<string, string>();
+  const verdicts = new Map<string, SkipVerdict>();
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < candidates.length) {
       const [entry] = candidates[next++]!;
       const reason = await entry.node.rule.skip!(checkContext(entry));
-      if (reason !== undefined) verdicts.set(entry.node.id, reason);
+      if (reason !== undefined) verdicts.set(entry.node.id, typeof reason === 'string' ? { why: reason } : reason);
     }
   };
   await Promise.all(Array.from({ length: Math.min(CHECK_CONCURRENCY, candidates.length) }, worker));
@@ -225,10 +252,10 @@ async function applySkips(planned: PlannedNode[], byId: Map<string, PlannedNode>
     let skipped = verdicts.get(entry.node.id);
     if (skipped === undefined && !entry.node.aggregate) {
       const up = entry.node.upstream.find((u) => byId.get(u.id)?.skipped !== undefined);
-      if (up) skipped = `${up.id} is skipped`;
+      if (up) skipped = { why: `${up.id} is skipped` };
     }
     if (skipped === undefined || entry.reason === undefined) continue;
-    planned[i] = { ...entry, skipped };
+    planned[i] = { ...entry, skipped: skipped.why, ...(skipped.kind !== undefined ? { skipKind: skipped.kind } : {}) };
     byId.set(entry.node.id, planned[i]!);
   }
 }

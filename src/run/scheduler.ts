@@ -54,14 +54,15 @@ export function plannedRun(entry: PlannedNode): PlannedRun {
   return { id: entry.node.id, rule: entry.node.rule.name, item: entry.node.item, reason: reason.kind, why: describeReason(reason) };
 }
 
-type Outcome = 'done' | 'failed' | 'blocked';
+/** `skipped`: told not to run (its rule's skip): an aggregate over it covers only the others. */
+type Outcome = 'done' | 'failed' | 'blocked' | 'skipped';
 
 export async function runPlan(plan: Plan, options: ScheduleOptions, deps: ScheduleDeps): Promise<BuildSummary> {
   const started = Date.now();
   const stale = plan.nodes.filter((p) => p.reason !== undefined && p.skipped === undefined);
   const skipped = plan.nodes
     .filter((p) => p.skipped !== undefined)
-    .map((p) => ({ id: p.node.id, rule: p.node.rule.name, item: p.node.item, reason: 'skipped', why: p.skipped! }));
+    .map((p) => ({ id: p.node.id, rule: p.node.rule.name, item: p.node.item, reason: p.skipKind ?? 'skipped', why: p.skipped! }));
   const runs = new Map(stale.map((p) => [p.node.id, plannedRun(p)]));
   const fresh = plan.nodes.length - stale.length - skipped.length;
   const unexpanded = options.dryRun ? (options.unexpanded ?? []) : [];
@@ -101,7 +102,7 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
   for (const s of skipped) deps.history?.recordIfChanged(notRunRecord(s, 'skipped', s.why));
   const meter = new ResourceMeter();
 
-  const outcome = new Map<string, Outcome>();
+  const outcome = new Map<string, Outcome>(skipped.map((s) => [s.id, 'skipped'] as const));
   const keys = new Map(plan.nodes.map((p) => [p.node.id, p.key as string]));
   const pending = new Set(stale);
   const running = new Set<Promise<void>>();
@@ -198,9 +199,11 @@ async function executeNode(
   let key = entry.key;
   let parts = entry.parts;
   let upstreamNodes: readonly BuildNode[] = node.upstream;
-  if (node.aggregate && node.upstream.some((u) => outcome.get(u.id) === 'failed' || outcome.get(u.id) === 'blocked')) {
-    // Key the aggregate on what it really covers, so the next run redoes it once the failures are fixed.
-    upstreamNodes = node.upstream.filter((u) => outcome.get(u.id) !== 'failed' && outcome.get(u.id) !== 'blocked');
+  const uncovered = (u: BuildNode): boolean => outcome.get(u.id) === 'failed' || outcome.get(u.id) === 'blocked' || outcome.get(u.id) === 'skipped';
+  if (node.aggregate && node.upstream.some(uncovered)) {
+    // Key the aggregate on what it really covers, so the next run redoes it once the failures are fixed (or the
+    // skipped nodes run).
+    upstreamNodes = node.upstream.filter((u) => !uncovered(u));
     parts = { ...entry.parts, upstream: upstreamDigest(upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const)) };
     key = nodeKey(node.rule.name, parts);
   }
@@ -212,7 +215,7 @@ async function executeNode(
   if (options.cancel?.aborted) controller.abort();
   options.cancel?.addEventListener('abort', onAbort);
   const log = deps.logs?.open(node.id);
-  const record = new NodeRun(ref, node.inputs.filter((i) => inputs[i.name] !== undefined).map((i) => i.path), meter, deps.history);
+  const record = new NodeRun({ ...ref, why: run.why }, node.inputs.filter((i) => inputs[i.name] !== undefined).map((i) => i.path), meter, deps.history);
   const ctx: RunContext = {
     id: node.id,
     rule: node.rule.name,

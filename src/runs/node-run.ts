@@ -24,7 +24,7 @@ export class NodeRun {
   private readonly counted = new Set<string>();
 
   constructor(
-    private readonly ref: NodeRef,
+    private readonly ref: NodeRef & { readonly why?: string },
     inputs: readonly string[],
     meter: ResourceMeter,
     private readonly history: RunHistory | undefined,

@@ -31,6 +31,8 @@ export interface RunRecord {
   /** Sizes of the output files the node made. */
   readonly bytesWritten: number;
   readonly steps: readonly RunStep[];
+  /** Why it ran (its stale reason in words: `input changed: image`), for a node that started. */
+  readonly why?: string;
   /** Why it failed, was blocked or skipped (one line, secrets scrubbed). */
   readonly message?: string;
   /** Other nodes ran at the same time, so cpuMs and maxRssBytes include theirs (exact with -j 1). */

@@ -1,7 +1,8 @@
 // What the watcher tells besides the build events of each batch: the terminal prints one line per batch from
 // these, and tests wait on them.
 
-export type BatchCause = 'start' | 'changes' | 'rescan' | 'retry';
+/** `review`: a reviewer approved or rejected something (cache/review.json changed): publish what now may be. */
+export type BatchCause = 'start' | 'changes' | 'rescan' | 'retry' | 'review';
 
 export type WatchEvent =
   /** Following these folders; `polling` when the system would not give watches (see `fallback`). */

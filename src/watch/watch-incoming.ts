@@ -39,6 +39,11 @@ export interface WatchOptions {
   readonly emit?: EventSink;
   readonly onWatch?: WatchEventSink;
   readonly periodic?: readonly PeriodicTask[];
+  /**
+   * A file whose change starts a batch with no changed inputs (the reviewers' decisions, cache/review.json,
+   * written by the review page or by `imgbuild approve` in another terminal): what was waiting is planned again.
+   */
+  readonly decisions?: string;
 }
 
 const FIRST_RETRY_MS = 1000;
@@ -132,6 +137,9 @@ export async function watchIncoming(session: BuildSession, options: WatchOptions
     listing = scanFolders(folders, depth);
     let nextRescan = Date.now() + rescanMs;
     const nextRun = new Map((options.periodic ?? []).map((task) => [task, Date.now()] as const));
+    let decisionsStamp = options.decisions !== undefined ? stampOf(options.decisions) : undefined;
+    // Polled (bounded, once a second): an inotify watch on the cache folder would see every build's writes.
+    if (options.decisions !== undefined) fs.watchFile(options.decisions, { interval: 1000 }, poke);
     await runBatch('start', undefined);
     while (!signal.aborted) {
       const wakeUp = new Promise<void>((resolve) => (wake = resolve));
@@ -149,6 +157,14 @@ export async function watchIncoming(session: BuildSession, options: WatchOptions
         if (now < at || signal.aborted) continue;
         await task.run();
         nextRun.set(task, Date.now() + task.everyMs);
+      }
+      if (options.decisions !== undefined && !signal.aborted) {
+        const stamp = stampOf(options.decisions);
+        if (stamp !== decisionsStamp) {
+          decisionsStamp = stamp;
+          await runBatch('review', []);
+          continue;
+        }
       }
       now = Date.now();
       const oldest = settling.oldestReady;
@@ -171,6 +187,7 @@ export async function watchIncoming(session: BuildSession, options: WatchOptions
     }
   } finally {
     signal.removeEventListener('abort', poke);
+    if (options.decisions !== undefined) fs.unwatchFile(options.decisions, poke);
     await watcher.close();
   }
 }

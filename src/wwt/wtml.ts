@@ -183,3 +183,28 @@ export function firstEntry(wtml: string): string | undefined {
   const match = /<Place\b[\s\S]*?<\/Place>/.exec(wtml) ?? /<ImageSet\b[\s\S]*?<\/ImageSet>/.exec(wtml);
   return match?.[0].replace(/\s+X:LastUpdated="[^"]*"/, '');
 }
+
+/**
+ * A data set's entry (firstEntry of its index_rel.wtml) seen from elsewhere: its relative URLs (tiles, thumbnail)
+ * put under `base` (`<id>/` from the folder above it; `/work/<id>/` on the review page's server).
+ */
+export function relocatedEntry(entry: string, base: string): string {
+  const prefix = escapeXml(base);
+  const relocate = (url: string): string => (url === '' || /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('/') ? url : prefix + url);
+  return entry
+    .replace(/\b(Url|Thumbnail)="([^"]*)"/g, (_m, name: string, url: string) => `${name}="${relocate(url)}"`)
+    .replace(/<ThumbnailUrl>([^<]*)<\/ThumbnailUrl>/g, (_m, url: string) => `<ThumbnailUrl>${relocate(url)}</ThumbnailUrl>`);
+}
+
+/** The work folder's index_rel.wtml: every built data set's entry, relocated under its folder (wwtdatatool wtml merge). */
+export function workIndexWtml(folderName: string, entries: ReadonlyArray<{ readonly id: string; readonly entry: string }>): string {
+  const folder = attributes([
+    ['Browseable', 'True'],
+    ['Group', 'Explorer'],
+    ['Name', folderName],
+    ['Searchable', 'True'],
+    ['Type', 'Sky'],
+  ]);
+  const ordered = [...entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return `<?xml version='1.0' encoding='UTF-8'?>\n<Folder ${folder}>\n  ${ordered.map((e) => relocatedEntry(e.entry, `${encodeURIComponent(e.id)}/`)).join('\n  ')}\n</Folder>\n`;
+}

@@ -1,0 +1,129 @@
+// A reviewer's decisions, kept with the build state (`<cache>/review.json`), never in the work folder: deleting
+// work/ must not publish what a person rejected. An approval names the publish node's key it was given for, so
+// a rebuilt data set (another key) needs approving again; a rejection holds for the data set, whatever is
+// rebuilt, until someone approves it. Written whole to a temporary file and renamed (a kill leaves the old file or
+// the new, never half of one), under a small lock of its own: the cache lock is held for a watcher's lifetime,
+// and `imgbuild approve` must work beside one.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ImgbuildError } from '../errors.js';
+import { isDead, type ProcessOwner, thisProcess } from '../process-owner.js';
+
+export const REVIEW_FILE = 'review.json';
+
+export type ReviewDecision =
+  | { readonly decision: 'approved'; readonly key: string; readonly at: string }
+  | { readonly decision: 'rejected'; readonly why: string; readonly key?: string; readonly at: string };
+
+export type ReviewDecisions = Readonly<Record<string, ReviewDecision>>;
+
+interface ReviewFileShape {
+  readonly version: 1;
+  readonly dataSets: Record<string, ReviewDecision>;
+}
+
+export class ReviewStore {
+  readonly file: string;
+  private readonly lockFile: string;
+
+  constructor(cacheDir: string) {
+    this.file = path.join(cacheDir, REVIEW_FILE);
+    this.lockFile = `${this.file}.lock`;
+  }
+
+  /** Every decision; none when no one has reviewed anything yet. */
+  read(): ReviewDecisions {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+    return parseReviewFile(text, this.file);
+  }
+
+  /** The decision for one data set, if any. */
+  get(id: string): ReviewDecision | undefined {
+    const decisions = this.read();
+    return Object.hasOwn(decisions, id) ? decisions[id] : undefined;
+  }
+
+  /** Change decisions: `change` edits a copy of them; it is written back atomically, under the lock. */
+  update(change: (decisions: Record<string, ReviewDecision>) => void): ReviewDecisions {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const release = this.lock();
+    try {
+      const decisions: Record<string, ReviewDecision> = { ...this.read() };
+      change(decisions);
+      const shape: ReviewFileShape = { version: 1, dataSets: sortedById(decisions) };
+      const temporary = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, JSON.stringify(shape, null, 2) + '\n');
+      fs.renameSync(temporary, this.file);
+      return decisions;
+    } finally {
+      release();
+    }
+  }
+
+  /** Take the lock, waiting up to 10 s for a live holder; a dead holder's lock is taken over. */
+  private lock(): () => void {
+    const deadline = Date.now() + 10_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        fs.writeFileSync(this.lockFile, JSON.stringify(thisProcess()), { flag: 'wx' });
+        return () => fs.rmSync(this.lockFile, { force: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = readOwner(this.lockFile);
+      if (holder === undefined || isDead(holder)) {
+        // A holder killed mid-update left its lock (the file itself is whole: it is renamed into place).
+        fs.rmSync(this.lockFile, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new ImgbuildError('environment', `${this.lockFile} is held by process ${holder.pid} on ${holder.host}: wait for it, or remove the file if that process is gone`);
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 10 * 2 ** attempt));
+    }
+  }
+}
+
+function readOwner(file: string): ProcessOwner | undefined {
+  try {
+    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as ProcessOwner;
+    return typeof owner?.pid === 'number' ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sortedById(decisions: Record<string, ReviewDecision>): Record<string, ReviewDecision> {
+  return Object.fromEntries(Object.entries(decisions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Decisions from the file's text; a file that is not what we write is an error naming it and the fix. */
+export function parseReviewFile(text: string, file: string): ReviewDecisions {
+  const broken = (why: string): ImgbuildError =>
+    new ImgbuildError('config', `${file} ${why}: it holds the reviewers' approvals and rejections; restore it from a backup, or remove it to start the review over`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw broken('is not valid JSON');
+  }
+  const dataSets = (parsed as Partial<ReviewFileShape> | null)?.dataSets;
+  if ((parsed as Partial<ReviewFileShape> | null)?.version !== 1 || dataSets === null || typeof dataSets !== 'object' || Array.isArray(dataSets)) {
+    throw broken('is not a review file of this version of imgbuild');
+  }
+  const out: Record<string, ReviewDecision> = {};
+  for (const [id, entry] of Object.entries(dataSets)) {
+    const e = entry as Partial<Record<'decision' | 'key' | 'why' | 'at', unknown>> | null;
+    const at = typeof e?.at === 'string' ? e.at : '';
+    if (e?.decision === 'approved' && typeof e.key === 'string') out[id] = { decision: 'approved', key: e.key, at };
+    else if (e?.decision === 'rejected' && typeof e.why === 'string') out[id] = { decision: 'rejected', why: e.why, ...(typeof e.key === 'string' ? { key: e.key } : {}), at };
+    else throw broken(`has an entry for ${JSON.stringify(id)} that is neither an approval nor a rejection`);
+  }
+  return out;
+}
