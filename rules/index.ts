@@ -31,7 +31,7 @@ export { datasetFolder, PROCESSED_MARKERS } from './datasets/dataset-publish.js'
 export { feed, fetchImage, feedPlace, feedIndex };
 
 export function wwtStudyRules(): Rule[] {
-  return [place, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex];
+  return [place, fitsPicture, tiles, thumbnail, wtml, reviewIndex, publish, rootIndex];
 }
 
 /**
@@ -40,7 +40,7 @@ export function wwtStudyRules(): Rule[] {
  * index, and the feed index that makes the next refresh cheap.
  */
 export function wwtFeedRules(): Rule[] {
-  return [feed, fetchImage, feedPlace, fitsPicture, tiles, thumbnail, wtml, publish, rootIndex, feedIndex];
+  return [feed, fetchImage, feedPlace, fitsPicture, tiles, thumbnail, wtml, reviewIndex, publish, rootIndex, feedIndex];
 }
 
 /**

@@ -1,6 +1,7 @@
 // Rule `review-index`: the work folder laid out for review exactly as it will be published, and
-// work/index_rel.wtml listing every built data set (toasty's `wwtdatatool wtml merge`, done for you). Serve the
-// work folder (`imgbuild serve`, or any static server) and load work/index_rel.wtml in WWT: every data set shows.
+// work/index_rel.wtml listing every data set built in the work folder (toasty's `wwtdatatool wtml merge`, done for
+// you). Serve the work folder (`imgbuild serve`, or any static server) and load work/index_rel.wtml in WWT: every
+// data set shows.
 //
 // A data set's tiles are one folder output (`<id>/tiles/`, moved into place whole when built); its published
 // layout puts their levels at the data set's top (`<id>/{level}/{y}/{y}_{x}.png`). So each `work/<id>/<level>`
@@ -15,18 +16,24 @@ export default defineRule({
   version: 1,
   description: 'work/index_rel.wtml (every built data set) and each work/<id>/ laid out as it will be published',
   aggregate: 'wtml',
+  // It lists the work folder, where a data set stays when its input goes (or a feed no longer lists it).
+  unaffectedByRemovedUpstream: true,
   outputs: () => ({ index: 'index_rel.wtml' }),
   params: (settings) => ({ folderName: settings.folderName }),
   paramTypes: { folderName: { type: 'string' } },
   run: (ctx) => {
+    // Every data set built in the work folder (this build's and earlier ones'), not only this graph's.
     const entries: Array<{ id: string; entry: string }> = [];
-    for (const upstream of ctx.upstream('wtml')) {
-      const relative = upstream.outputs['relative'];
-      const text = relative !== undefined ? fs.readFileSync(relative, 'utf8') : undefined;
-      const entry = text !== undefined ? firstEntry(text) : undefined;
+    for (const dirent of fs.readdirSync(ctx.settings.work, { withFileTypes: true })) {
+      if (!dirent.isDirectory() || dirent.name.startsWith('.')) continue;
+      const dir = path.join(ctx.settings.work, dirent.name);
+      const wtml = path.join(dir, 'index_rel.wtml');
+      if (!fs.existsSync(wtml)) continue;
+      const entry = firstEntry(fs.readFileSync(wtml, 'utf8'));
       if (entry === undefined) continue;
-      entries.push({ id: upstream.item, entry });
-      linkLevels(path.dirname(relative!), Number(/\bTileLevels="(\d+)"/.exec(entry)?.[1] ?? 0));
+      entries.push({ id: dirent.name, entry });
+      // Made before the tiles may be there (they are built beside this): a link waits for its level.
+      linkLevels(dir, Number(/\bTileLevels="(\d+)"/.exec(entry)?.[1] ?? 0));
     }
     fs.writeFileSync(ctx.outputs['index']!, workIndexWtml(`${String(ctx.params['folderName'])} (for review)`, entries));
     ctx.log(`${entries.length} data sets in work/index_rel.wtml`);

@@ -36,7 +36,7 @@ test('usage errors: one line each, exit 2, and the --json error object', () => {
     assertOneLineError(p, ['all', '-j', '0'], 2, 'usage', /-j\/--jobs takes a whole number ≥ 1 .*"0"/);
     assertOneLineError(p, ['all', '-j', 'abc'], 2, 'usage', /-j\/--jobs .*"abc"/);
     assertOneLineError(p, ['all', '-j', '2x'], 2, 'usage', /-j\/--jobs .*"2x"/);
-    assertOneLineError(p, ['nosuch'], 2, 'usage', /unknown target "nosuch": use 'all', process, reindex or a rule name \(place, fits-picture, tiles, thumbnail, wtml, publish, index\), or rule:item/);
+    assertOneLineError(p, ['nosuch'], 2, 'usage', /unknown target "nosuch": use 'all', process, reindex or a rule name \(place, fits-picture, tiles, thumbnail, wtml, review-index, publish, index\), or rule:item/);
     assertOneLineError(p, ['tiles:andromeda'], 2, 'usage', /unknown target "tiles:andromeda": rule tiles has no such node \(its nodes: tiles:orion\)/);
     assertOneLineError(p, ['all', '--publish-url-prefix', 'not-a-url'], 2, 'usage', /--publish-url-prefix "not-a-url": give an http\(s\) URL/);
     assertOneLineError(p, ['all', '--no-such-flag'], 2, 'usage', /Unknown option '--no-such-flag'/);

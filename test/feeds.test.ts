@@ -78,7 +78,7 @@ test('AstroPix feed: first run publishes every image; a rerun downloads nothing;
     assert.is(server.requests('/feed.json', 304).length, 1, 'the feed was asked for conditionally');
     const still = await p.jsonAsync(['all'], FAST);
     assert.equal(ids(still.report.ran), ['feed']);
-    assert.is(still.report.fresh, 2, 'the root index and the feed index');
+    assert.is(still.report.fresh, 3, 'the root index, the review index and the feed index');
 
     // One new item, one changed item (another image URL), one removed item.
     server.set('/images/D4.jpg', { body: await jpeg(300, 300, [250, 10, 10]), type: 'image/jpeg' });

@@ -103,7 +103,7 @@ test('imgbuild all on JPEG + PNG with its .wcs.fits sidecar + FITS: all three ti
     assert.is(run.code, 0, run.stderr);
     assert.equal(ids(run.report.ran), [
       'fits-picture:dss', 'index',
-      'place:dss', 'place:dss-proxima-cen', 'place:orion', 'publish:dss', 'publish:dss-proxima-cen', 'publish:orion',
+      'place:dss', 'place:dss-proxima-cen', 'place:orion', 'publish:dss', 'publish:dss-proxima-cen', 'publish:orion', 'review-index',
       'thumbnail:dss', 'thumbnail:dss-proxima-cen', 'thumbnail:orion', 'tiles:dss', 'tiles:dss-proxima-cen', 'tiles:orion',
       'wtml:dss', 'wtml:dss-proxima-cen', 'wtml:orion',
     ]);
@@ -250,7 +250,7 @@ test('a FITS image with an AZP projection is one clear error naming the file, th
     assert.match(message, /^place:1904-66_AZP: 1904-66_AZP\.fits \(HDU 0\): cannot place the image on the sky: projection AZP cannot be tiled as a WWT study \(only TAN\/TPV\); reproject the image to TAN first/);
     assert.not.match(message, /\n/);
     assert.equal(ids(run.report.blocked), ['fits-picture:1904-66_AZP', 'publish:1904-66_AZP', 'thumbnail:1904-66_AZP', 'tiles:1904-66_AZP', 'wtml:1904-66_AZP']);
-    assert.equal(ids(run.report.ran), ['index', 'place:orion', 'publish:orion', 'thumbnail:orion', 'tiles:orion', 'wtml:orion']);
+    assert.equal(ids(run.report.ran), ['index', 'place:orion', 'publish:orion', 'review-index', 'thumbnail:orion', 'tiles:orion', 'wtml:orion']);
     const stderrLines = p.cli(['all', '--keep-going', '--incoming', 'incoming', '--local', 'repo', '--publish-url-prefix', PREFIX]).stderr.split('\n');
     assert.ok(stderrLines.some((l) => /1904-66_AZP\.fits \(HDU 0\): cannot place the image on the sky: projection AZP/.test(l)), stderrLines.join('\n'));
     assert.ok(fs.existsSync(p.path('repo/orion/index.wtml')));
@@ -269,7 +269,7 @@ test('a FITS image without any WCS is tiled and said to have no placement, as an
     fs.writeFileSync(p.path('incoming/lonely.wcs.fits'), headerBytes([['SIMPLE', true], ['BITPIX', 8], ['NAXIS', 0]]));
     const run = p.json(['process', '--incoming', 'incoming', '--publish-url-prefix', PREFIX]);
     assert.is(run.code, 0, run.stderr);
-    assert.equal(ids(run.report.ran), ['fits-picture:frame', 'place:frame', 'thumbnail:frame', 'tiles:frame', 'wtml:frame']);
+    assert.equal(ids(run.report.ran), ['fits-picture:frame', 'place:frame', 'review-index', 'thumbnail:frame', 'tiles:frame', 'wtml:frame']);
     const warnings = (run.report.warnings ?? []).map((w) => w.message).join('\n');
     assert.match(warnings, /frame\.fits \(HDU 0\) has no WCS in its header \(no CTYPE1\/CTYPE2\): tiled, but WWT will not know where it is on the sky/);
     assert.match(warnings, /lonely\.wcs\.fits/);

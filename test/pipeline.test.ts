@@ -24,7 +24,7 @@ test('builds a data repository WWT can load, with no config file at all', async 
   const run = p.json(['all', ...base]);
   assert.is(run.code, 0, run.stderr);
   assert.equal(ids(run.report.ran), [
-    'index', 'place:orion', 'place:plain', 'publish:orion', 'publish:plain',
+    'index', 'place:orion', 'place:plain', 'publish:orion', 'publish:plain', 'review-index',
     'thumbnail:orion', 'thumbnail:plain', 'tiles:orion', 'tiles:plain', 'wtml:orion', 'wtml:plain',
   ]);
   assert.ok(run.report.warnings!.some((w) => w.id === 'place:plain' && /no placement/.test(w.message)), 'an unplaced image is said to be so');
@@ -65,7 +65,7 @@ test('second run does nothing; one changed image reruns only its chain and the r
   assert.equal(p.json(['all', ...base]).report.ran, []);
   await writeCoordinatePng(p.path('incoming/plain.png'), 640, 400);
   const dry = p.json(['all', ...base, '--dry-run']).report;
-  assert.equal(ids(dry.run), ['index', 'place:plain', 'publish:plain', 'thumbnail:plain', 'tiles:plain', 'wtml:plain']);
+  assert.equal(ids(dry.run), ['index', 'place:plain', 'publish:plain', 'review-index', 'thumbnail:plain', 'tiles:plain', 'wtml:plain']);
   const real = p.json(['all', ...base]).report;
   assert.equal(ids(real.ran), ids(dry.run));
   p.remove();
@@ -76,7 +76,7 @@ test('a new publish_url_prefix rewrites WTML and republishes, but never retiles'
   p.json(['all', ...base]);
   const other = ['--incoming', 'incoming', '--local', 'repo', '--publish-url-prefix', 'https://elsewhere.example/'];
   const dry = p.json(['all', ...other, '--dry-run']).report;
-  assert.equal(ids(dry.run), ['index', 'publish:orion', 'publish:plain', 'wtml:orion', 'wtml:plain']);
+  assert.equal(ids(dry.run), ['index', 'publish:orion', 'publish:plain', 'review-index', 'wtml:orion', 'wtml:plain']);
   assert.is(dry.run!.find((r) => r.id === 'wtml:orion')!.why, 'parameter changed: publishUrlPrefix');
   p.json(['all', ...other]);
   assert.match(fs.readFileSync(p.path('repo/orion/index.wtml'), 'utf8'), /https:\/\/elsewhere\.example\/orion\//);

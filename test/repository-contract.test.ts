@@ -181,7 +181,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     await p.cliAsync(['all', ...flags]);
     ctx.backend.proxy?.reset();
     const third = await p.cliAsync(['all', ...flags, '-v']);
-    assert.match(third.stdout, 'nothing to do, 6 nodes up to date');
+    assert.match(third.stdout, 'nothing to do, 7 nodes up to date');
     const remembered = fs.readdirSync(p.path(`cache-${scope}`)).some((n) => n.startsWith('fresh-'));
     if (label === 'local') {
       assert.ok(remembered);
@@ -234,7 +234,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     ctx.backend.proxy?.reset();
     const changed = await p.jsonAsync(['all', ...flags, '-v']);
     assert.is(changed.code, 0, changed.stderr);
-    assert.equal(ids(changed.report.ran), ['index', 'place:plain', 'publish:plain', 'thumbnail:plain', 'tiles:plain', 'wtml:plain']);
+    assert.equal(ids(changed.report.ran), ['index', 'place:plain', 'publish:plain', 'review-index', 'thumbnail:plain', 'tiles:plain', 'wtml:plain']);
     const after = JSON.parse((await repo.get('plain/imgbuild.json'))!.toString());
     const changedFiles = (after.files as Array<{ path: string; sha256: string }>).filter((f) => manifest.files.find((g: { path: string; sha256: string }) => g.path === f.path)?.sha256 !== f.sha256);
     assert.ok(changedFiles.length > 0 && changedFiles.length < after.files.length, `${changedFiles.length} of ${after.files.length} files changed`);

@@ -13,7 +13,8 @@ import { startReviewServer } from '../src/serve/review-server.js';
 import { wwtStudyRules } from '../rules/index.js';
 import { writeFitsHeader } from './helpers/fits.js';
 import { writeCoordinatePng, writeSolidJpeg } from './helpers/images.js';
-import { ids, TempProject } from './helpers/project.js';
+import { ids, REPO_ROOT, TempProject } from './helpers/project.js';
+import { spawn } from 'node:child_process';
 
 const FLAGS = ['--incoming', 'in', '--local', 'repo', '--publish-url-prefix', 'https://data.example.org/wwt/'];
 const tan = (ra: number, dec: number, width: number, height: number) => ({
@@ -58,6 +59,13 @@ cli('a rejection is kept with the build state: deleting work/ does not publish i
     assert.match(mixed.stderr, /no data set is named "nope\*"/);
     assert.match(mixed.stderr, /approved keep \(it was rejected: wrong field\)/);
     assert.is(p.cli(['reject', 'keep', ...FLAGS]).code, 2, 'a rejection needs its reason');
+    // Approved again, it is published again; an unpublish killed after the manifest went is finished by another.
+    assert.is(p.json(['all', ...FLAGS]).code, 0);
+    assert.ok(fs.existsSync(p.path('repo/keep/imgbuild.json')));
+    fs.rmSync(p.path('repo/keep/imgbuild.json'));
+    const finish = p.cli(['unpublish', 'keep', ...FLAGS]);
+    assert.is(finish.code, 0, finish.stderr);
+    assert.not.ok(fs.existsSync(p.path('repo/keep')), 'the half-removed data set is gone');
   } finally {
     p.remove();
   }
@@ -103,8 +111,6 @@ cli('require_approval: publish takes only approved data sets, and a rebuilt imag
 cli('the work folder is laid out as published, and work/index_rel.wtml lists every data set', async () => {
   const p = new TempProject('imgbuild-review-');
   try {
-    // Opt-in for now: the review-index rule beside the built-in ones.
-    p.write('pipeline.config.ts', "import { defineConfig, reviewIndex, wwtStudyRules } from 'imgbuild';\nexport default defineConfig({ rules: [...wwtStudyRules(), reviewIndex] });\n");
     await writeCoordinatePng(p.path('in/wide.png'), 700, 300);
     await writeCoordinatePng(p.path('in/small.png'), 200, 100);
     assert.is(p.cli(['process', ...FLAGS]).code, 0);
@@ -196,6 +202,8 @@ page('a click shows the data set at the canvas centre; approve in the page, then
     const token = await tab.getAttribute('meta[name=imgbuild-token]', 'content');
     const crossOrigin = await fetch(api, { method: 'POST', headers: { 'content-type': 'application/json', 'x-imgbuild-token': token!, origin: 'https://evil.example' }, body: '{}' });
     assert.is(crossOrigin.status, 403);
+    const glob = await fetch(`${server.url}api/datasets/${encodeURIComponent('*')}/approve`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-imgbuild-token': token! }, body: '{}' });
+    assert.is(glob.status, 404, 'the API approves the one data set it names, never a glob');
     // fetch will not set Host; a raw request will, as a DNS-rebinding page's request would carry its own name.
     const rebound = await new Promise<number>((resolve, reject) => {
       http.get(`${server.url}api/datasets`, { headers: { host: 'evil.example' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject);
@@ -212,6 +220,61 @@ page('a click shows the data set at the canvas centre; approve in the page, then
   assert.ok(fs.existsSync(p.path('repo/red/imgbuild.json')));
   assert.not.ok(fs.existsSync(p.path(path.join('repo', 'blue'))));
   p.remove();
+});
+
+page('watch --serve: the page gets the build live (stamped events), and an approval made there is published by the watcher at once', async () => {
+  const p = new TempProject('imgbuild-review-watch-');
+  await writeCoordinatePng(p.path('in/one.png'), 300, 200);
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'imgbuild.js'), 'watch', '--serve', '--port', '0', '--require-approval', ...FLAGS], { cwd: p.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const until = async (what: string, test: () => boolean, ms = 60_000): Promise<void> => {
+    const deadline = Date.now() + ms;
+    while (!test()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const events: Array<{ type: string; at?: string; build?: string; node?: { id: string } }> = [];
+  let stream: http.ClientRequest | undefined;
+  try {
+    await until('the first pass', () => /first pass/.test(stderr));
+    const url = /review page at (http:\/\/\S+)/.exec(stderr)![1]!;
+    stream = http.get(`${url}api/events`, (res) => {
+      let buffer = '';
+      res.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (data !== undefined && !/^event:/m.test(block)) events.push(JSON.parse(data));
+        }
+      });
+    });
+    // The first pass is replayed to a page opened after it: it waited for review.
+    await until('the replayed first pass', () => events.some((e) => e.type === 'finish'));
+    assert.not.ok(fs.existsSync(p.path('repo/one/imgbuild.json')));
+    const html = await (await fetch(url)).text();
+    const token = /name="imgbuild-token" content="([^"]+)"/.exec(html)![1]!;
+    const approved = await fetch(`${url}api/datasets/one/approve`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-imgbuild-token': token }, body: '{}' });
+    assert.is(approved.status, 200);
+    await until('the approved data set in the repository and the root index', () => fs.existsSync(p.path('repo/one/imgbuild.json')) && /Name="one"/.test(fs.readFileSync(p.path('repo/index.wtml'), 'utf8')));
+    await until('the events of that batch', () => events.some((e) => e.type === 'node-done' && e.node?.id === 'index' && e.build !== events[0]!.build));
+    const publish = events.find((e) => e.type === 'node-start' && e.node?.id === 'publish:one')!;
+    assert.ok(publish, 'the page saw publish:one start');
+    assert.ok(!Number.isNaN(Date.parse(publish.at!)), 'events carry their time');
+    assert.is.not(publish.build, events[0]!.build, 'and the build they belong to');
+    assert.match(stderr, /review decision: \d+ ran/);
+  } finally {
+    stream?.destroy();
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, new Promise<null>((resolve) => setTimeout(() => (child.kill('SIGKILL'), resolve(null)), 20_000))]);
+    assert.is(code, 130, stderr);
+    p.remove();
+  }
 });
 
 page.run();

@@ -24,7 +24,7 @@ a target builds what it needs first. 'imgbuild TARGET --help' tells what a targe
   process    build everything into the work folder; upload nothing (for review)
   publish    upload what was built and not rejected (with --require-approval: only what was approved)
   reindex    rebuild the repository's root index.wtml from what it holds, from any machine
-The built-in rules: place, tiles, thumbnail, wtml, publish, index; with a feed (source_type astropix or
+The built-in rules: place, tiles, thumbnail, wtml, review-index, publish, index; with a feed (source_type astropix or
 djangoplicity) feed, fetch and feed-index too: 'imgbuild fetch' downloads a feed's new images, nothing else.
 
 Options:

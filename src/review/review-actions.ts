@@ -21,16 +21,21 @@ export interface Selection<T> {
   readonly unmatched: readonly string[];
 }
 
-function select(list: ReviewList, patterns: readonly string[]): { chosen: DataSetReview[]; unmatched: string[] } {
+/** How names are taken: as IDs or globs (the CLI), or as exact IDs only (the page's API: one data set per request). */
+export type Naming = 'globs' | 'exact';
+
+function select(list: ReviewList, patterns: readonly string[], naming: Naming): { chosen: DataSetReview[]; unmatched: string[] } {
   if (patterns.length === 0) throw new UsageError('name the data sets: IDs or globs such as "m31*" (imgbuild review lists them)');
-  const { matched, unmatched } = matchIds(patterns, list.dataSets.map((d) => d.id));
+  const known = list.dataSets.map((d) => d.id);
+  const { matched, unmatched } =
+    naming === 'exact' ? { matched: patterns.filter((p) => known.includes(p)), unmatched: patterns.filter((p) => !known.includes(p)) } : matchIds(patterns, known);
   return { chosen: matched.map((id) => list.dataSets.find((d) => d.id === id)!), unmatched };
 }
 
 /** Approve what `patterns` name, each for the build it has now (its publish node's key). */
-export async function approve(session: BuildSession, patterns: readonly string[], list?: ReviewList): Promise<Selection<ApproveOutcome>> {
-  list ??= await listDataSets(session);
-  const { chosen, unmatched } = select(list, patterns);
+export async function approve(session: BuildSession, patterns: readonly string[], naming: Naming = 'globs'): Promise<Selection<ApproveOutcome>> {
+  const list = await listDataSets(session);
+  const { chosen, unmatched } = select(list, patterns, naming);
   const outcomes: ApproveOutcome[] = [];
   const approvable = chosen.filter((d) => d.key !== undefined && d.state !== 'not-built');
   const at = new Date().toISOString();
@@ -45,10 +50,10 @@ export async function approve(session: BuildSession, patterns: readonly string[]
 }
 
 /** Reject what `patterns` name: it is never published while the rejection stands (whatever is rebuilt). */
-export async function reject(session: BuildSession, patterns: readonly string[], why: string, list?: ReviewList): Promise<Selection<RejectOutcome>> {
+export async function reject(session: BuildSession, patterns: readonly string[], why: string, naming: Naming = 'globs'): Promise<Selection<RejectOutcome>> {
   if (why.trim() === '') throw new UsageError('say why with --why "…" (the reason is kept, and shown by imgbuild review)');
-  list ??= await listDataSets(session);
-  const { chosen, unmatched } = select(list, patterns);
+  const list = await listDataSets(session);
+  const { chosen, unmatched } = select(list, patterns, naming);
   const at = new Date().toISOString();
   new ReviewStore(session.settings.cache).update((decisions) => {
     for (const d of chosen) decisions[d.id] = { decision: 'rejected', why: why.trim(), ...(d.key !== undefined ? { key: d.key } : {}), at };
@@ -60,13 +65,14 @@ export async function reject(session: BuildSession, patterns: readonly string[],
  * Take what `patterns` name out of the repository (src/repo/withdraw-data-set.ts: root-index entry, manifest, then
  * the files). One not rejected yet is marked rejected, so the next `imgbuild all` does not publish it again.
  */
-export async function unpublish(session: BuildSession, patterns: readonly string[], list?: ReviewList): Promise<Selection<UnpublishOutcome>> {
-  list ??= await listDataSets(session);
-  const { chosen, unmatched } = select(list, patterns);
+export async function unpublish(session: BuildSession, patterns: readonly string[]): Promise<Selection<UnpublishOutcome>> {
+  const list = await listDataSets(session);
+  const { chosen, unmatched } = select(list, patterns, 'globs');
   const outcomes: UnpublishOutcome[] = [];
   const store = new ReviewStore(session.settings.cache);
   for (const d of chosen) {
-    if (d.published === undefined && (await session.repository.get(`${d.id}/index.wtml`)) === undefined) {
+    // A withdrawal killed half-way left files but no manifest: running unpublish again finishes it.
+    if (d.published === undefined && !(await hasFiles(session, d.id))) {
       outcomes.push({ id: d.id, kind: 'not-published' });
       continue;
     }
@@ -82,4 +88,9 @@ export async function unpublish(session: BuildSession, patterns: readonly string
     outcomes.push({ id: d.id, kind: 'unpublished', removed, markedRejected });
   }
   return { outcomes, unmatched };
+}
+
+async function hasFiles(session: BuildSession, id: string): Promise<boolean> {
+  for await (const _entry of session.repository.list(`${id}/`)) return true;
+  return false;
 }

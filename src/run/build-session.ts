@@ -362,7 +362,9 @@ export class BuildSession {
    * taken as they were (a watcher's replan costs what changed).
    */
   async planNow(targets: readonly string[]): Promise<Plan> {
-    if (this.graph === undefined) this.expand();
+    // A session that never runs (imgbuild serve) looks at the folders afresh each time; a watcher's graph is
+    // kept current by its batches.
+    if (this.graph === undefined || this.runs === 0) this.expand();
     const { nodes, forced } = selectTargets(this.graph!, targets);
     const state = this.state ?? BuildState.load(this.settings.cache);
     let hasher = this.hasher;

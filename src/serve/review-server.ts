@@ -67,7 +67,12 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return send(res, 421, { error: 'this server answers only to its own address' });
     const url = new URL(req.url ?? '/', origin);
-    const parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+    } catch {
+      return send(res, 400, { error: 'bad path' });
+    }
     if (req.method === 'POST') return handlePost(req, res, parts);
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'GET or POST only' });
     if (url.pathname === '/') {
@@ -101,12 +106,12 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
     if (parts.length !== 4 || parts[0] !== 'api' || parts[1] !== 'datasets' || (parts[3] !== 'approve' && parts[3] !== 'reject')) return send(res, 404, { error: 'not found' });
     const id = parts[2]!;
     if (parts[3] === 'approve') {
-      const result = await approve(session, [id]);
+      const result = await approve(session, [id], 'exact');
       return send(res, result.unmatched.length > 0 ? 404 : 200, result);
     }
     const why = typeof (body as { why?: unknown } | undefined)?.why === 'string' ? (body as { why: string }).why : '';
     if (why.trim() === '') return send(res, 400, { error: 'say why it is rejected' });
-    const result = await reject(session, [id], why);
+    const result = await reject(session, [id], why, 'exact');
     return send(res, result.unmatched.length > 0 ? 404 : 200, result);
   };
 
