@@ -16,6 +16,8 @@ export default defineRule({
   version: 1,
   description: 'work/index_rel.wtml (every built data set) and each work/<id>/ laid out as it will be published',
   aggregate: 'wtml',
+  // What the WTML entries point at is there when it is written.
+  after: ['tiles', 'thumbnail'],
   // It lists the work folder, where a data set stays when its input goes (or a feed no longer lists it).
   unaffectedByRemovedUpstream: true,
   outputs: () => ({ index: 'index_rel.wtml' }),

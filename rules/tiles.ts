@@ -8,7 +8,8 @@ import { studyImage, studyInputs } from './study-image.js';
 
 export default defineRule({
   name: 'tiles',
-  version: 1,
+  // 2: opaque tiles are stored as RGB PNGs.
+  version: 2,
   description: 'tile each image into a WWT study pyramid',
   forEach: 'place',
   // A FITS item is tiled from its scaled 8-bit picture (whose key covers the FITS file), not from the file.

@@ -113,6 +113,9 @@ cli('the work folder is laid out as published, and work/index_rel.wtml lists eve
   try {
     await writeCoordinatePng(p.path('in/wide.png'), 700, 300);
     await writeCoordinatePng(p.path('in/small.png'), 200, 100);
+    // The review index waits for the tiles and thumbnails its entries point at (an aggregate's `after`).
+    const needs = p.json(['review-index', '--dry-run', ...FLAGS]);
+    assert.equal(ids(needs.report.run).filter((id) => /^(tiles|thumbnail):wide$/.test(id)), ['thumbnail:wide', 'tiles:wide']);
     assert.is(p.cli(['process', ...FLAGS]).code, 0);
     const rel = fs.readFileSync(p.path('work/wide/index_rel.wtml'), 'utf8');
     const levels = Number(/TileLevels="(\d+)"/.exec(rel)![1]);

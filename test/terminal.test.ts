@@ -41,7 +41,7 @@ test('on a terminal: the running jobs as lines (rule, item, step, elapsed), redr
     const { output, ms, code } = underTerminal(p, ['process', '-j', '2', ...PREFIX]);
     assert.is(code, 0, output);
     // The block: a header line, then one line per job with rule, item and elapsed time.
-    assert.match(output, /\[\d+\/8\] running 2 jobs/);
+    assert.match(output, /\[\d+\/9\] running 2 jobs/);
     assert.match(output, /\n {2}tiles {6}big {14}tiling 4000×4000: \d+\/341 tiles {2}\S*\d+(\.\d)? m?s/);
     // Redrawn in place: back to the block's first line, cleared to the end of the screen.
     assert.match(output, `\r${ESC}[2A${ESC}[J`);
@@ -50,7 +50,7 @@ test('on a terminal: the running jobs as lines (rule, item, step, elapsed), redr
     assert.ok(redraws <= ms / 100 + 3, `${redraws} redraws in ${ms} ms is more than ~10 per second`);
     // Colour on a terminal without NO_COLOR; the final summary stays below the (erased) block.
     assert.match(output, `${ESC}[1m[`);
-    assert.match(output, /\x1b\[J(\x1b\[\d+m)?imgbuild: 8 ran, 0 failed, 0 up to date/);
+    assert.match(output, /\x1b\[J(\x1b\[\d+m)?imgbuild: 9 ran, 0 failed, 0 up to date/);
   } finally {
     p.remove();
   }

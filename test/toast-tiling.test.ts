@@ -178,6 +178,8 @@ for (const [input, projection, reference, mirror] of REFERENCES) {
         assert.ok(median < 10, `tile (${x}, ${y}): median absolute difference ${median}`);
       }
       assert.ok(fs.existsSync(path.join(dir, '0', '0', '0_0.png')), 'level 0 from the level-1 tiles');
+      // An all-sky map covers every pixel: its tiles are stored as RGB, a fifth less to compress.
+      for (const tile of ['0/0/0_0.png', '1/0/0_0.png']) assert.is((await sharp(path.join(dir, tile)).metadata()).channels, 3, tile);
     });
   });
 }

@@ -81,6 +81,22 @@ const BUILD_OPTIONS = `Options (defaults in brackets; flags override pipeline.co
   --s3-endpoint, --s3-region) repositories: see imgbuild --help.
 `;
 
+/** The review commands plan nothing and run nothing: their own usage line and options. */
+const REVIEW_USAGE: Readonly<Record<string, string>> = {
+  review: 'imgbuild review [--json] [options]',
+  approve: 'imgbuild approve ID|GLOB… [options]',
+  reject: 'imgbuild reject ID|GLOB… --why "…" [options]',
+  unpublish: 'imgbuild unpublish ID|GLOB… [options]',
+  serve: 'imgbuild serve [--port N] [--host H] [options]',
+};
+
+const REVIEW_OPTIONS = `Options (flags override pipeline.config.ts; the same as for the build that made the data sets):
+  --cache DIR     where the decisions are kept (cache/review.json) [cache]
+  --work DIR      the work folder [work]         --incoming DIR  the images [incoming]
+  --local DIR, --azure-…, --s3-…   the data repository (see imgbuild --help)
+  --require-approval   as the repository's require_approval: true     --json  machine-readable outcome
+`;
+
 const STAGES: Readonly<Record<string, string>> = {
   all: 'build every rule, publish, and rewrite the root index (the default target)',
   process: 'build everything into the work folder and upload nothing, so a human can review it: work/<id>/ is laid\nout as it will be published and work/index_rel.wtml lists every data set (imgbuild serve shows them in WWT;\nimgbuild approve/reject ID decide; `imgbuild publish` then leaves out what was rejected)',
@@ -117,7 +133,8 @@ export function targetHelp(target: string, rules: readonly Rule[]): string | und
   const rule = rules.find((r) => r.name === target);
   const stage = STAGES[target];
   if (stage === undefined && rule === undefined) return undefined;
-  const lines = [`Usage: imgbuild ${target} [options]`, ''];
+  const review = REVIEW_USAGE[target];
+  const lines = [`Usage: ${review ?? `imgbuild ${target} [options]`}`, ''];
   if (stage !== undefined) lines.push(stage);
   if (rule !== undefined) {
     if (stage === undefined || target === 'publish') lines.push(`rule ${rule.name}: ${rule.description ?? '(no description)'}`);
@@ -135,6 +152,6 @@ export function targetHelp(target: string, rules: readonly Rule[]): string | und
       lines.push(`Parameters (${plural(params.length, 'default')}; override in config params.${rule.name}): ${params.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}`);
     }
   }
-  lines.push('', BUILD_OPTIONS);
+  lines.push('', review !== undefined ? REVIEW_OPTIONS : BUILD_OPTIONS);
   return lines.join('\n');
 }

@@ -47,7 +47,7 @@ export async function runReviewCommand(session: BuildSession, command: ReviewCom
           io.say(`${o.id} is not published in ${session.repository.description}: nothing to take out`);
           continue;
         }
-        io.say(`unpublished ${o.id} from ${session.repository.description} (${plural(o.removed, 'file')} removed, root index updated)${o.markedRejected ? '; marked rejected, so it is not published again (imgbuild approve undoes that)' : ''}`);
+        io.say(`unpublished ${o.id} from ${session.repository.description} (${plural(o.removed, 'file')} removed${o.fromRootIndex ? ', and its entry in the root index' : ''})${o.markedRejected ? '; marked rejected, so it is not published again (imgbuild approve undoes that)' : ''}`);
       }
       if (options.json) io.print(JSON.stringify({ outcomes, unmatched }) + '\n');
       return failed > 0 ? 1 : 0;

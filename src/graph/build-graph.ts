@@ -230,7 +230,10 @@ export function buildGraph(
         ...(seed.fileIsBuilt ? { fileIsBuilt: true } : {}),
       };
       const upstream = after.length > 0 ? [...seed.upstream] : seed.upstream;
-      for (const [name, partners, partial] of after) {
+      // An aggregate's `after` rules are waited for whole: every node of each (the review index waits for the tiles
+      // and thumbnails its WTML entries point at).
+      if (rule.aggregate !== undefined) for (const [name] of after) upstream.push(...(byRule.get(name) ?? []));
+      for (const [name, partners, partial] of rule.aggregate !== undefined ? [] : after) {
         const partner = partners?.get(seed.item);
         if (!partner && partial) continue;
         if (!partner) throw new RuleError(`rule ${rule.name} needs ${name} for item ${JSON.stringify(seed.item)}, but ${name} has no node for it`);

@@ -168,6 +168,7 @@ export interface RuleDefinition<P extends Params = Params> {
   /**
    * Other rules this one needs, joined on the same item (their outputs are ready when this node runs). A rule
    * with `onlyFor` is joined only on the items it has nodes for (tiles joins fits-picture for FITS items only).
+   * For an aggregate: every node of each named rule, besides its aggregate's.
    */
   readonly after?: readonly string[];
   readonly inputs?: (node: NodeIdentity) => Readonly<Record<string, InputSpec>>;

@@ -11,7 +11,8 @@ import type { Repository } from './repository.js';
 import { withRepositoryLock } from './repository-lock.js';
 import { withdrawFromRootIndex } from './root-index-withdrawal.js';
 
-export async function withdrawDataSet(repository: Repository, id: string): Promise<{ removed: number }> {
+/** `fromRootIndex`: its entry was in the root index and was taken out. */
+export async function withdrawDataSet(repository: Repository, id: string): Promise<{ removed: number; fromRootIndex: boolean }> {
   const result = await withRepositoryLock(
     repository,
     `${id}/${DATA_SET_LOCK}`,
@@ -19,7 +20,7 @@ export async function withdrawDataSet(repository: Repository, id: string): Promi
     async () => {
       const wtml = await repository.get(`${id}/index.wtml`);
       const place = wtml === undefined ? undefined : firstEntry(wtml.toString('utf8'));
-      if (place !== undefined) await withdrawFromRootIndex(repository, place);
+      const fromRootIndex = place !== undefined && (await withdrawFromRootIndex(repository, place));
       let removed = 0;
       for (const name of [MANIFEST_NAME, 'index.wtml', 'index_rel.wtml']) {
         if ((await repository.get(`${id}/${name}`)) === undefined) continue;
@@ -32,7 +33,7 @@ export async function withdrawDataSet(repository: Repository, id: string): Promi
         await repository.delete(path);
         removed++;
       }
-      return { removed };
+      return { removed, fromRootIndex };
     },
     { waitMs: 30_000 },
   );

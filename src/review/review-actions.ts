@@ -13,7 +13,7 @@ export type ApproveOutcome =
 
 export type RejectOutcome = { readonly id: string; readonly kind: 'rejected'; readonly stillPublished: boolean };
 
-export type UnpublishOutcome = { readonly id: string; readonly kind: 'unpublished'; readonly removed: number; readonly markedRejected: boolean } | { readonly id: string; readonly kind: 'not-published' };
+export type UnpublishOutcome = { readonly id: string; readonly kind: 'unpublished'; readonly removed: number; readonly fromRootIndex: boolean; readonly markedRejected: boolean } | { readonly id: string; readonly kind: 'not-published' };
 
 export interface Selection<T> {
   readonly outcomes: readonly T[];
@@ -84,8 +84,8 @@ export async function unpublish(session: BuildSession, patterns: readonly string
         decisions[d.id] = { decision: 'rejected', why: 'unpublished (imgbuild unpublish)', ...(d.key !== undefined ? { key: d.key } : {}), at };
       });
     }
-    const { removed } = await withdrawDataSet(session.repository, d.id);
-    outcomes.push({ id: d.id, kind: 'unpublished', removed, markedRejected });
+    const { removed, fromRootIndex } = await withdrawDataSet(session.repository, d.id);
+    outcomes.push({ id: d.id, kind: 'unpublished', removed, fromRootIndex, markedRejected });
   }
   return { outcomes, unmatched };
 }

@@ -117,13 +117,17 @@ export class BuildSession {
       // The SDK's own warning is seven lines on every run (the CLI turns it off); this says it once, in one.
       request.emit?.({ type: 'note', message: `Node ${process.versions.node} is past its end of life: AWS SDK releases after January 2027 need Node ≥ 22 (S3 keeps working with the SDK installed here)` });
     }
-    if (separation) {
-      const shown = (dir: string): string => path.relative(cwd, dir) || dir;
+    // Told only when it chose a folder: one the user named with --work or --cache is simply used.
+    const chosen = [
+      ...(overrides.work === undefined ? [`work folder ${path.relative(cwd, settings.work) || settings.work}`] : []),
+      ...(overrides.cache === undefined ? [`cache folder ${path.relative(cwd, settings.cache) || settings.cache}`] : []),
+    ];
+    if (separation && chosen.length > 0) {
       request.emit?.({
         type: 'note',
         message:
           `the repository ${describeRepositorySpec(spec)} is not the config's (${describeRepositorySpec(separation.configRepository)}): ` +
-          `using work folder ${shown(settings.work)} and cache folder ${shown(settings.cache)} (--work and --cache choose others)`,
+          `using ${chosen.join(' and ')} of its own (--work and --cache choose others)`,
       });
     }
     const rules = request.config.rules ?? (typeof request.defaultRules === 'function' ? request.defaultRules(settings) : request.defaultRules);

@@ -22,7 +22,8 @@ export function reviewPage(token: string): string {
   .state.approved { background: #2f4f8f; } .state.built { background: #6f5f1f; }
   .small { font-size: 12px; color: #aaa; }
   #main { display: grid; grid-template-rows: auto 1fr auto; min-width: 0; }
-  #bar { display: flex; gap: 10px; align-items: center; padding: 8px; border-bottom: 1px solid #333; flex-wrap: wrap; }
+  #bar { display: flex; gap: 10px; align-items: center; padding: 8px; border-bottom: 1px solid #333; flex-wrap: wrap; min-height: 64px; align-content: flex-start; }
+  #title { min-width: 100%; }
   #wwt { width: 100%; height: 100%; min-height: 300px; background: #000; }
   #log { height: 120px; overflow: auto; font: 12px ui-monospace, monospace; padding: 6px; border-top: 1px solid #333; white-space: pre-wrap; }
   button { font: inherit; }
@@ -42,7 +43,7 @@ export function reviewPage(token: string): string {
     <span id="message" class="small"></span>
   </div>
   <div id="wwt"></div>
-  <div id="log"></div>
+  <div id="log"><div id="running" class="small"></div></div>
 </div>
 <script src="/engine/wwtlib.js"></script>
 <script>
@@ -61,8 +62,8 @@ builder.freestandingMode(location.origin + '/engine/assets');
 script = builder.create();
 script.add_ready(() => {
   wwt = wwtlib.WWTControl.singleton;
+  // The equatorial grid, for orientation when zoomed out (its labels need glyph textures from WWT's servers).
   script.settings.set_showGrid(true);
-  script.settings.set_showEquatorialGridText(true);
   window.__wwtReady = true;
   refresh();
 });
@@ -171,7 +172,10 @@ $('background').addEventListener('change', () => {
 const events = new EventSource('/api/events');
 const running = new Map();
 events.addEventListener('hello', (e) => {
-  if (!JSON.parse(e.data).live) $('log').textContent = 'no build runs in this process (imgbuild watch --serve shows its progress here)';
+  if (JSON.parse(e.data).live) return;
+  const div = document.createElement('div');
+  div.textContent = 'no build runs in this process (imgbuild watch --serve shows its progress here)';
+  $('log').insertBefore(div, $('running'));
 });
 events.onmessage = (e) => {
   const event = JSON.parse(e.data);
@@ -179,15 +183,16 @@ events.onmessage = (e) => {
   if (line) {
     const div = document.createElement('div');
     div.textContent = (event.at ? event.at.slice(11, 19) + ' ' : '') + line;
-    $('log').append(div);
+    $('log').insertBefore(div, $('running'));
     $('log').scrollTop = $('log').scrollHeight;
   }
   if (event.type === 'finish') refresh();
+  $('running').textContent = running.size === 0 ? '' : 'running: ' + [...running].map(([id, step]) => id + (step ? ' (' + step + ')' : '')).join(', ');
 };
 function describe(event) {
   switch (event.type) {
     case 'node-start': running.set(event.node.id, ''); return 'run  ' + event.node.id + ': ' + event.node.why;
-    case 'node-status': return null;
+    case 'node-status': running.set(event.node.id, event.step); return null;
     case 'node-done': running.delete(event.node.id); return 'done ' + event.node.id;
     case 'node-failed': running.delete(event.node.id); return 'FAILED ' + event.node.id + ': ' + event.error;
     case 'node-blocked': return 'not run ' + event.node.id + ': ' + event.cause;

@@ -80,10 +80,17 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
       res.end(reviewPage(token));
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     if (url.pathname === '/engine/wwtlib.js') return sendFile(res, engine, 'text/javascript; charset=utf-8');
     if (parts[0] === 'engine' && parts[1] === 'assets') {
       // The engine's own assets (planet textures, constellation data): blank, so nothing is fetched from outside.
       if (url.pathname.endsWith('.png')) return sendBytes(res, BLANK_PNG, 'image/png');
+      // The text glyphs' index (grid labels): none here, so the engine draws no labels instead of failing.
+      if (url.pathname.endsWith('.xml')) return sendBytes(res, Buffer.from('<?xml version="1.0"?><GlyphFiles></GlyphFiles>'), 'text/xml');
       return sendBytes(res, Buffer.alloc(0), 'text/plain');
     }
     if (url.pathname === '/api/datasets') {

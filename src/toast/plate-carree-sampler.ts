@@ -1,6 +1,7 @@
 // Sampling a plate-carrée (equirectangular) image at TOAST pixel centres, bilinear. Longitude wraps across
 // the image's left/right edges (no seam), latitude is clamped to the first/last row (the poles).
 import { fromEquatorial, type Frame } from './sky-frames.js';
+import { type PixelGrid, pixelCentre } from './toast-geometry.js';
 
 export type AllSkyProjection = 'plate-carree' | 'plate-carree-ecliptic' | 'plate-carree-galactic' | 'plate-carree-planet';
 
@@ -103,18 +104,22 @@ const BLOCK = 4;
 const BLOCK_TOLERANCE = 0.002;
 
 /**
- * samplePlateCarree for a whole `side`×`side` tile of pixel centres (row-major), with a fraction of the
+ * samplePlateCarree for a whole tile (its pixel grid, 256 × 256 pixels, row-major), with a fraction of the
  * trigonometry: image coordinates are computed exactly at the corners of 4×4-pixel blocks and interpolated
  * inside them — after checking the block's centre pixel against its exact coordinates. A block where they
  * differ by more than 0.002 pixel (near a pole, where longitude turns fast), or that straddles the ±180° seam,
  * is computed pixel by pixel. The mapping is smooth, so elsewhere the interpolation error is far below that.
+ * Pixel centres are made from the grid only where they are needed exactly (about one pixel in eight).
  */
-export function sampleTile(image: RasterImage, projection: AllSkyProjection, centres: Float64Array, side: number, out: Uint8Array): void {
-  if (side % BLOCK !== 0) return samplePlateCarree(image, projection, centres, out);
+export function sampleTile(image: RasterImage, projection: AllSkyProjection, pixels: PixelGrid, side: number, out: Uint8Array): void {
   const frame = frameOf(projection);
   const v = new Float64Array(3);
   const uw = new Float64Array(2);
-  const exact = (p: number): void => imageCoordinates(image, projection, frame, centres[p * 3]!, centres[p * 3 + 1]!, centres[p * 3 + 2]!, v, uw);
+  const centre = new Float64Array(3);
+  const exact = (p: number): void => {
+    pixelCentre(pixels, p % side, (p - (p % side)) / side, centre);
+    imageCoordinates(image, projection, frame, centre[0]!, centre[1]!, centre[2]!, v, uw);
+  };
   // Exact coordinates on the lattice of block corners: columns/rows 0, 4, …, side−4 and side−1.
   const lattice = side / BLOCK + 1;
   const at = (k: number): number => Math.min(side - 1, k * BLOCK);

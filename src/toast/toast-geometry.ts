@@ -88,16 +88,27 @@ export function toastTile(level: number, x: number, y: number): ToastTile {
 }
 
 /**
- * Unit vectors of the 256 × 256 pixel centres, row-major, xyz interleaved: each pixel is a quad of the
- * subdivision eight levels down, and its centre is that quad's diagonal midpoint. Computed on the grid of the
- * subdivision's vertices (257 × 257), coarse to fine, with no allocation per point: each new vertex is the
- * midpoint of an edge of its quad, or of the quad's diagonal, exactly as the recursive definition makes it (the
- * same sums in the same order, so the same bits).
+ * The subdivision's vertices of one tile (257 × 257 unit vectors, xyz interleaved): what its pixel centres are
+ * made from (pixelCentre). Kept apart from the centres because a sampler needs only some of them exactly.
  */
-export function pixelCentres(tile: ToastTile): Float64Array {
+export interface PixelGrid {
+  readonly grid: Float64Array;
+  readonly increasing: boolean;
+}
+
+/** Floats in one tile's vertex grid: a caller tiling many tiles passes one scratch array of this length. */
+export const PIXEL_GRID_LENGTH = (TILE_SIZE + 1) * (TILE_SIZE + 1) * 3;
+
+/**
+ * The vertices of the subdivision eight levels down (each pixel is one of its quads), computed on the 257 × 257
+ * grid, coarse to fine, with no allocation per point: each new vertex is the midpoint of an edge of its quad, or of
+ * the quad's diagonal, exactly as the recursive definition makes it (the same sums in the same order, so the same
+ * bits). `into`, if given, is overwritten and returned in the grid (no allocation per tile).
+ */
+export function pixelGrid(tile: ToastTile, into?: Float64Array): PixelGrid {
   const n = TILE_SIZE;
   const side = n + 1;
-  const grid = new Float64Array(side * side * 3);
+  const grid = into ?? new Float64Array(PIXEL_GRID_LENGTH);
   const put = (i: number, j: number, v: Vec3): void => {
     const k = (j * side + i) * 3;
     grid[k] = v[0];
@@ -137,22 +148,35 @@ export function pixelCentres(tile: ToastTile): Float64Array {
       }
     }
   }
+  return { grid, increasing };
+}
+
+/** The centre of pixel (px, py) — its quad's diagonal midpoint — into out[0..2]. */
+export function pixelCentre(g: PixelGrid, px: number, py: number, out: Float64Array): void {
+  const side = TILE_SIZE + 1;
+  const a = py * side + px;
+  const p = g.increasing ? a + side : a; // lower-left, or upper-left
+  const q = g.increasing ? a + 1 : a + side + 1; // upper-right, or lower-right
+  const { grid } = g;
+  const x = grid[p * 3]! + grid[q * 3]!;
+  const y = grid[p * 3 + 1]! + grid[q * 3 + 1]!;
+  const z = grid[p * 3 + 2]! + grid[q * 3 + 2]!;
+  const norm = Math.sqrt(x * x + y * y + z * z);
+  out[0] = x / norm;
+  out[1] = y / norm;
+  out[2] = z / norm;
+}
+
+/** Unit vectors of the 256 × 256 pixel centres, row-major, xyz interleaved. */
+export function pixelCentres(tile: ToastTile): Float64Array {
+  const g = pixelGrid(tile);
+  const n = TILE_SIZE;
   const out = new Float64Array(n * n * 3);
+  const v = new Float64Array(3);
   for (let py = 0; py < n; py++) {
     for (let px = 0; px < n; px++) {
-      const a = py * side + px;
-      const b = a + 1;
-      const c = a + side + 1;
-      const d = a + side;
-      const [p, q] = increasing ? [d, b] : [a, c];
-      const x = grid[p * 3]! + grid[q * 3]!;
-      const y = grid[p * 3 + 1]! + grid[q * 3 + 1]!;
-      const z = grid[p * 3 + 2]! + grid[q * 3 + 2]!;
-      const norm = Math.sqrt(x * x + y * y + z * z);
-      const o = (py * n + px) * 3;
-      out[o] = x / norm;
-      out[o + 1] = y / norm;
-      out[o + 2] = z / norm;
+      pixelCentre(g, px, py, v);
+      out.set(v, (py * n + px) * 3);
     }
   }
   return out;

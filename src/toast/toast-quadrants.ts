@@ -3,7 +3,7 @@
 // the map's pixels are shared with the workers, not copied.
 import { type ExactTile, tilePath, tileWriter, writeSubtree } from '../wwt/pyramid-downsample.js';
 import { sampleTile, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
-import { pixelCentres, TILE_SIZE, toastTile } from './toast-geometry.js';
+import { PIXEL_GRID_LENGTH, pixelGrid, TILE_SIZE, toastTile } from './toast-geometry.js';
 
 export interface QuadrantJob {
   readonly raster: RasterImage;
@@ -26,9 +26,11 @@ export async function buildQuadrants(job: QuadrantJob, onTile?: () => void): Pro
   // Two PNG writes in flight per worker keep libvips busy; more only holds more tiles in memory.
   const writer = await tileWriter(job.pngCompression, 2);
   let leaves = 0;
+  // One vertex grid for every leaf of this worker (1.6 MB that would otherwise be garbage per tile).
+  const scratch = new Float64Array(PIXEL_GRID_LENGTH);
   const leaf = async (x: number, y: number): Promise<Uint8Array> => {
     const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
-    sampleTile(job.raster, job.projection, pixelCentres(toastTile(job.depth, x, y)), TILE_SIZE, rgba);
+    sampleTile(job.raster, job.projection, pixelGrid(toastTile(job.depth, x, y), scratch), TILE_SIZE, rgba);
     leaves++;
     onTile?.();
     await writer.write(tilePath(job.outDir, job.depth, x, y), rgba);

@@ -11,6 +11,8 @@
 // at once, whatever the image size.
 import fs from 'node:fs';
 import path from 'node:path';
+import type SharpType from 'sharp';
+import type { Sharp } from 'sharp';
 import { loadSharp } from './sharp-loader.js';
 
 const SIZE = 256;
@@ -183,11 +185,15 @@ export async function writeSubtree(
 export async function tileWriter(pngCompression: number, inFlight: number): Promise<{ write(file: string, rgba: Uint8Array): Promise<void>; drain(): Promise<void> }> {
   const sharp = await loadSharp();
   const pending = new Set<Promise<void>>();
+  const folders = new Set<string>();
   return {
     async write(file, rgba) {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const job: Promise<void> = sharp(rgba, { raw: { width: SIZE, height: SIZE, channels: 4 } })
-        .png({ compressionLevel: pngCompression })
+      const folder = path.dirname(file);
+      if (!folders.has(folder)) {
+        fs.mkdirSync(folder, { recursive: true });
+        folders.add(folder);
+      }
+      const job: Promise<void> = pngTile(sharp, rgba, pngCompression)
         .toFile(file)
         .then(() => {
           pending.delete(job);
@@ -205,5 +211,19 @@ export async function tileWriter(pngCompression: number, inFlight: number): Prom
 export async function writeExactTile(file: string, tile: ExactTile, options: DownsampleOptions): Promise<void> {
   const sharp = await loadSharp();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await sharp(rgbaFromExact(tile), { raw: { width: SIZE, height: SIZE, channels: 4 } }).png({ compressionLevel: options.pngCompression }).toFile(file);
+  await pngTile(sharp, rgbaFromExact(tile), options.pngCompression).toFile(file);
+}
+
+/**
+ * A tile's PNG: an opaque tile (every pixel's alpha 255, as all of a TOAST map's and a study's inner tiles) is
+ * stored as RGB — a quarter fewer bytes to filter and compress (~20% less CPU, smaller files); WWT reads both.
+ */
+function pngTile(sharp: typeof SharpType, rgba: Uint8Array, pngCompression: number): Sharp {
+  const image = sharp(rgba, { raw: { width: SIZE, height: SIZE, channels: 4 } });
+  return (isOpaque(rgba) ? image.removeAlpha() : image).png({ compressionLevel: pngCompression });
+}
+
+function isOpaque(rgba: Uint8Array): boolean {
+  for (let i = 3; i < rgba.length; i += 4) if (rgba[i] !== 255) return false;
+  return true;
 }

@@ -38,7 +38,7 @@ export async function runOnQuadrants(job: (quadrants: ReadonlyArray<readonly [nu
 
 function inWorker(job: QuadrantJob, onTile?: () => void): Promise<QuadrantResult[]> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: job });
+    const worker = new Worker(WORKER, { workerData: job, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     let settled = false;
     worker.on('message', (message: { type: 'tile' } | { type: 'done'; results: QuadrantResult[] } | { type: 'error'; message: string }) => {
       if (message.type === 'tile') onTile?.();
