@@ -301,7 +301,7 @@ function contract(makeBackend: () => Promise<Backend>, label: string): void {
     // The config overrides the repository parameter by parameter.
     p.write('pipeline.config.ts', "import { defineConfig } from 'imgbuild';\nexport default defineConfig({ params: { thumbnail: { width: 80 } } });\n");
     const dry = (await p.jsonAsync(['all', ...flags, '--dry-run'])).report;
-    assert.equal(ids(dry.run), ['index', 'publish:a', 'thumbnail:a']);
+    assert.equal(ids(dry.run), ['index', 'publish:a', 'review-index', 'thumbnail:a']);
     assert.is(dry.run!.find((r) => r.id === 'thumbnail:a')!.why, 'parameter changed: width');
     assert.is((await p.cliAsync(['all', ...flags])).code, 0);
     assert.equal(await thumbSize(), [80, 30]);
