@@ -59,6 +59,9 @@ cli('a rejection is kept with the build state: deleting work/ does not publish i
     assert.match(mixed.stderr, /no data set is named "nope\*"/);
     assert.match(mixed.stderr, /approved keep \(it was rejected: wrong field\)/);
     assert.is(p.cli(['reject', 'keep', ...FLAGS]).code, 2, 'a rejection needs its reason');
+    const badGlob = p.cli(['approve', '[z-a]', ...FLAGS]);
+    assert.is(badGlob.code, 2, badGlob.stderr);
+    assert.match(badGlob.stderr, /"\[z-a\]" is not a usable glob/);
     // Approved again, it is published again; an unpublish killed after the manifest went is finished by another.
     assert.is(p.json(['all', ...FLAGS]).code, 0);
     assert.ok(fs.existsSync(p.path('repo/keep/imgbuild.json')));
@@ -99,6 +102,13 @@ cli('require_approval: publish takes only approved data sets, and a rebuilt imag
     assert.is(one.state, 'built');
     assert.ok(one.approvalOutdated);
     assert.is.not(one.key, manifest.key, 'the repository keeps the approved build');
+    // Decisions that cannot be read publish nothing (one might be a rejection), and the build goes on.
+    const decisions = fs.readFileSync(p.path('cache/review.json'));
+    fs.writeFileSync(p.path('cache/review.json'), '{"version": 1, "dataSets": {"../../etc": {"decision": "approved", "key": "k", "at": ""}}}');
+    const unreadable = p.json(['all', ...FLAGS, '--require-approval']);
+    assert.is(unreadable.code, 0, unreadable.stderr);
+    assert.ok(unreadable.report.skipped!.some((s) => s.id === 'publish:one' && s.reason === 'review-unreadable' && /review\.json names "\.\.\/\.\.\/etc"/.test(s.why)), JSON.stringify(unreadable.report.skipped));
+    fs.writeFileSync(p.path('cache/review.json'), decisions);
     // Without the policy, the old behaviour: everything not rejected publishes (the flag and config can set it too).
     p.write('repo/imgbuild-pipeline-config.yaml', 'require_approval: false\n');
     const open = p.json(['all', ...FLAGS]);
@@ -133,6 +143,27 @@ cli('the work folder is laid out as published, and work/index_rel.wtml lists eve
     assert.match(merged, /Url="wide\/\{1\}\/\{3\}\/\{3\}_\{2\}\.png"/);
     assert.match(merged, /<ThumbnailUrl>small\/thumb\.jpg<\/ThumbnailUrl>/);
     assert.is(merged.match(/<Place /g)?.length, 2);
+  } finally {
+    p.remove();
+  }
+});
+
+cli('two processes deciding at once lose nothing: the lock file appears whole, so a lock being taken is never taken over', async () => {
+  const p = new TempProject('imgbuild-review-lock-');
+  try {
+    const store = path.join(REPO_ROOT, 'dist', 'src', 'review', 'review-store.js');
+    p.write('writer.mjs', `import { ReviewStore } from ${JSON.stringify(store)};\nconst s = new ReviewStore(process.argv[2]);\nfor (let i = 0; i < 150; i++) s.update((d) => { d[process.argv[3] + '-' + i] = { decision: 'rejected', why: 'x', at: '' }; });\n`);
+    const runs = ['a', 'b', 'c', 'd'].map(
+      (name) =>
+        new Promise<number | null>((resolve) => {
+          const child = spawn(process.execPath, [p.path('writer.mjs'), p.path('cache'), name], { stdio: 'ignore' });
+          const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+          child.on('exit', (code) => (clearTimeout(timer), resolve(code)));
+        }),
+    );
+    assert.equal(await Promise.all(runs), [0, 0, 0, 0]);
+    const written = JSON.parse(fs.readFileSync(p.path('cache/review.json'), 'utf8')) as { dataSets: Record<string, unknown> };
+    assert.is(Object.keys(written.dataSets).length, 600);
   } finally {
     p.remove();
   }
@@ -212,6 +243,19 @@ page('a click shows the data set at the canvas centre; approve in the page, then
       http.get(`${server.url}api/datasets`, { headers: { host: 'evil.example' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject);
     });
     assert.is(rebound, 421, 'a DNS-rebound name is refused');
+    // The page opened at http://localhost:PORT writes as well (its Origin is that address).
+    const port = new URL(server.url).port;
+    const viaLocalhost = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify({ why: 'too blue' });
+      const req = http.request(`${server.url}api/datasets/blue/reject`, { method: 'POST', headers: { host: `localhost:${port}`, origin: `http://localhost:${port}`, 'content-type': 'application/json', 'x-imgbuild-token': token!, 'content-length': Buffer.byteLength(body) } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+      req.on('error', reject);
+      req.end(body);
+    });
+    assert.is(viaLocalhost, 200);
+    // A link in the repository folder that points outside it is not served.
+    fs.mkdirSync(p.path('repo'), { recursive: true });
+    fs.symlinkSync('/etc', p.path('repo/outside'));
+    assert.is((await fetch(`${server.url}repo/outside/passwd`)).status, 404);
   } finally {
     await browser.close();
     await server.close();

@@ -23,7 +23,7 @@ export async function runReviewCommand(session: BuildSession, command: ReviewCom
           io.say(o.inGraph ? `${o.id} is not built yet: run imgbuild process, look at it, then approve it` : `${o.id} is not built here (it is only in the repository): nothing to approve`);
           continue;
         }
-        const after = o.published ? 'already published' : session.settings.requireApproval ? 'imgbuild publish publishes it' : 'imgbuild publish publishes it (this repository publishes unless rejected: approval is not required)';
+        const after = o.published ? 'already published' : 'imgbuild publish (or a running watcher) publishes it';
         io.say(`approved ${o.id}${o.wasRejected !== undefined ? ` (it was rejected: ${o.wasRejected})` : ''}: ${after}`);
       }
       if (options.json) io.print(JSON.stringify({ outcomes, unmatched }) + '\n');
@@ -82,12 +82,13 @@ async function review(session: BuildSession, json: boolean, io: CommandIo): Prom
 }
 
 function stateText(d: DataSetReview): string {
-  if (d.state === 'rejected' || d.state === 'published-but-rejected') return `${d.state}: ${d.decision?.decision === 'rejected' ? d.decision.why : ''}`;
+  // A hand-edited reason could hold terminal escapes: printed as one plain line.
+  if (d.state === 'rejected' || d.state === 'published-but-rejected') return `${d.state}: ${d.decision?.decision === 'rejected' ? d.decision.why.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ') : ''}`;
   return d.state;
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i]!.length), h.length));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd() + '\n';
   return line(header) + rows.map(line).join('');
 }

@@ -50,13 +50,15 @@ export async function approve(session: BuildSession, patterns: readonly string[]
 }
 
 /** Reject what `patterns` name: it is never published while the rejection stands (whatever is rebuilt). */
-export async function reject(session: BuildSession, patterns: readonly string[], why: string, naming: Naming = 'globs'): Promise<Selection<RejectOutcome>> {
-  if (why.trim() === '') throw new UsageError('say why with --why "…" (the reason is kept, and shown by imgbuild review)');
+export async function reject(session: BuildSession, patterns: readonly string[], reason: string, naming: Naming = 'globs'): Promise<Selection<RejectOutcome>> {
+  // One line of text: it is printed on terminals (no control characters, no escape sequences) and kept short.
+  const why = reason.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim().slice(0, 500);
+  if (why === '') throw new UsageError('say why with --why "…" (the reason is kept, and shown by imgbuild review)');
   const list = await listDataSets(session);
   const { chosen, unmatched } = select(list, patterns, naming);
   const at = new Date().toISOString();
   new ReviewStore(session.settings.cache).update((decisions) => {
-    for (const d of chosen) decisions[d.id] = { decision: 'rejected', why: why.trim(), ...(d.key !== undefined ? { key: d.key } : {}), at };
+    for (const d of chosen) decisions[d.id] = { decision: 'rejected', why, ...(d.key !== undefined ? { key: d.key } : {}), at };
   });
   return { outcomes: chosen.map((d) => ({ id: d.id, kind: 'rejected', stillPublished: d.published !== undefined })), unmatched };
 }

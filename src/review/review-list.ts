@@ -4,6 +4,7 @@
 // reject commands and the review page all read this one list.
 import fs from 'node:fs';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import { readManifest } from '../repo/data-set-manifest.js';
 import type { BuildSession } from '../run/build-session.js';
 import { readRunHistory } from '../runs/run-history.js';
@@ -171,5 +172,9 @@ function globToRegExp(glob: string): RegExp {
       }
     } else source += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
   }
-  return new RegExp(`^${source}$`);
+  try {
+    return new RegExp(`^${source}$`);
+  } catch {
+    throw new UsageError(`${JSON.stringify(glob)} is not a usable glob (a [range] must go from low to high, e.g. "m[0-9]*")`);
+  }
 }

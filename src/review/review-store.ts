@@ -58,34 +58,50 @@ export class ReviewStore {
       change(decisions);
       const shape: ReviewFileShape = { version: 1, dataSets: sortedById(decisions) };
       const temporary = `${this.file}.${process.pid}.tmp`;
-      fs.writeFileSync(temporary, JSON.stringify(shape, null, 2) + '\n');
-      fs.renameSync(temporary, this.file);
+      try {
+        fs.writeFileSync(temporary, JSON.stringify(shape, null, 2) + '\n');
+        fs.renameSync(temporary, this.file);
+      } catch (error) {
+        fs.rmSync(temporary, { force: true });
+        throw new ImgbuildError('environment', `could not write ${this.file}: ${(error as Error).message.split('\n')[0]} (check the cache folder's permissions and free space)`);
+      }
       return decisions;
     } finally {
       release();
     }
   }
 
-  /** Take the lock, waiting up to 10 s for a live holder; a dead holder's lock is taken over. */
+  /**
+   * Take the lock, waiting up to 10 s for a live holder; a dead holder's lock is taken over. The lock file appears
+   * whole, owner and all (written aside, then hard-linked into place, which fails if it exists), so a lock being
+   * taken is never mistaken for an abandoned one.
+   */
   private lock(): () => void {
     const deadline = Date.now() + 10_000;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        fs.writeFileSync(this.lockFile, JSON.stringify(thisProcess()), { flag: 'wx' });
-        return () => fs.rmSync(this.lockFile, { force: true });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const mine = `${this.lockFile}.${process.pid}`;
+    fs.writeFileSync(mine, JSON.stringify(thisProcess()));
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          fs.linkSync(mine, this.lockFile);
+          return () => fs.rmSync(this.lockFile, { force: true });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+        const holder = readOwner(this.lockFile);
+        const age = Date.now() - (fs.statSync(this.lockFile, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if ((holder !== undefined && isDead(holder)) || (holder === undefined && age > 10_000)) {
+          // A holder killed mid-update left its lock (the decisions file itself is whole: it is renamed into place).
+          fs.rmSync(this.lockFile, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw new ImgbuildError('environment', `${this.lockFile} is held by process ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}: wait for it, or remove the file if that process is gone`);
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 10 * 2 ** attempt));
       }
-      const holder = readOwner(this.lockFile);
-      if (holder === undefined || isDead(holder)) {
-        // A holder killed mid-update left its lock (the file itself is whole: it is renamed into place).
-        fs.rmSync(this.lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new ImgbuildError('environment', `${this.lockFile} is held by process ${holder.pid} on ${holder.host}: wait for it, or remove the file if that process is gone`);
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.min(200, 10 * 2 ** attempt));
+    } finally {
+      fs.rmSync(mine, { force: true });
     }
   }
 }
@@ -119,6 +135,8 @@ export function parseReviewFile(text: string, file: string): ReviewDecisions {
   }
   const out: Record<string, ReviewDecision> = {};
   for (const [id, entry] of Object.entries(dataSets)) {
+    // What imgbuild writes here are data set ids (folder names of the repository): nothing else is trusted.
+    if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..') throw broken(`names ${JSON.stringify(id)}, which is not a data set id`);
     const e = entry as Partial<Record<'decision' | 'key' | 'why' | 'at', unknown>> | null;
     const at = typeof e?.at === 'string' ? e.at : '';
     if (e?.decision === 'approved' && typeof e.key === 'string') out[id] = { decision: 'approved', key: e.key, at };

@@ -2,14 +2,24 @@
 // repository's policy says: a rejected data set never is; with `require_approval`, only one approved for exactly
 // the key its publish node has now. Asked only of publish nodes that would run, so a no-op never reads it.
 import type { CheckContext, SkipVerdict } from '../graph/rule.js';
+import { ImgbuildError } from '../errors.js';
 import { ReviewStore } from './review-store.js';
 
 /** The kinds of skip review gives (BuildSummary.skipped[].reason): the summary counts them. */
 export const AWAITING_REVIEW = 'awaiting-review';
 export const REJECTED = 'rejected';
+export const REVIEW_UNREADABLE = 'review-unreadable';
 
 export function reviewVerdict(ctx: CheckContext): SkipVerdict | undefined {
-  const decision = new ReviewStore(ctx.settings.cache).get(ctx.item);
+  let decision;
+  try {
+    decision = new ReviewStore(ctx.settings.cache).get(ctx.item);
+  } catch (error) {
+    // Nothing is published while the decisions cannot be read (a rejection may be in there); the build goes on,
+    // and a watcher plans again when the file changes.
+    if (!(error instanceof ImgbuildError)) throw error;
+    return { kind: REVIEW_UNREADABLE, why: `not published while the reviewers' decisions cannot be read: ${error.message}` };
+  }
   if (decision?.decision === 'rejected') {
     return { kind: REJECTED, why: `rejected by a reviewer${decision.why ? `: ${decision.why}` : ''} (imgbuild approve ${ctx.item} publishes it after all)` };
   }

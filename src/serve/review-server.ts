@@ -10,6 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../engine-location.js';
@@ -54,6 +55,20 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
   const engine = engineScript();
   let origin = '';
   let allowedHosts = new Set<string>();
+  let anyInterface = false;
+  /**
+   * Host names this server answers to: its own address, localhost and the loopback literals; bound to every
+   * interface (--host 0.0.0.0), also any IP literal and this machine's name on its port. Never another domain
+   * name: a DNS-rebinding page reaches the server under a name of its own, and is refused.
+   */
+  const hostAllowed = (host: string): boolean => {
+    if (allowedHosts.has(host)) return true;
+    if (!anyInterface) return false;
+    const port = `:${new URL(origin).port}`;
+    if (!host.endsWith(port)) return false;
+    const name = host.slice(0, -port.length);
+    return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || /^\[[0-9a-f:.]+\]$/.test(name) || name === os.hostname().toLowerCase();
+  };
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -65,8 +80,14 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
   });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return send(res, 421, { error: 'this server answers only to its own address' });
-    const url = new URL(req.url ?? '/', origin);
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hostAllowed(host)) return send(res, 421, { error: 'this server answers only to its own address' });
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', origin);
+    } catch {
+      return send(res, 400, { error: 'bad request target' });
+    }
     let parts: string[];
     try {
       parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
@@ -107,7 +128,10 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
   const handlePost = async (req: http.IncomingMessage, res: http.ServerResponse, parts: string[]): Promise<void> => {
     // Only the page may write: its token, its origin, and JSON (which a cross-site form cannot send).
     if (req.headers['x-imgbuild-token'] !== token) return send(res, 403, { error: 'missing or wrong token: use the review page this server serves' });
-    if (req.headers.origin !== undefined && req.headers.origin !== origin) return send(res, 403, { error: `requests from ${req.headers.origin} are refused` });
+    // The page's own origin is the address it was opened at (127.0.0.1, localhost, or this machine's address).
+    if (req.headers.origin !== undefined && req.headers.origin.toLowerCase() !== `http://${(req.headers.host ?? '').toLowerCase()}`) {
+      return send(res, 403, { error: `requests from ${req.headers.origin} are refused` });
+    }
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return send(res, 415, { error: 'send JSON' });
     const body = await readBody(req);
     if (parts.length !== 4 || parts[0] !== 'api' || parts[1] !== 'datasets' || (parts[3] !== 'approve' && parts[3] !== 'reject')) return send(res, 404, { error: 'not found' });
@@ -156,6 +180,18 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
 
   const sendRepositoryFile = async (res: http.ServerResponse, segments: string[]): Promise<void> => {
     if (!segments.every(safeSegment)) return send(res, 400, { error: 'bad path' });
+    const local = session.repository.localFile?.(segments.join('/'));
+    if (local !== undefined) {
+      // A local repository's links may point anywhere: serve only what really is inside it.
+      let real: string;
+      try {
+        real = fs.realpathSync(local);
+      } catch {
+        return send(res, 404, { error: 'not found' });
+      }
+      const root = fs.realpathSync(path.resolve(local, ...segments.map(() => '..')));
+      if (path.relative(root, real).startsWith('..') || path.isAbsolute(path.relative(root, real))) return send(res, 404, { error: 'not found' });
+    }
     const bytes = await session.repository.get(segments.join('/'));
     if (bytes === undefined) return send(res, 404, { error: 'not found' });
     sendBytes(res, bytes, TYPES[path.extname(segments.at(-1)!).toLowerCase()] ?? 'application/octet-stream');
@@ -185,6 +221,7 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
   const shownHost = host.includes(':') ? `[${host}]` : host;
   origin = `http://${shownHost}:${address.port}`;
   allowedHosts = new Set([`${shownHost}:${address.port}`, `localhost:${address.port}`, `127.0.0.1:${address.port}`, `[::1]:${address.port}`].map((h) => h.toLowerCase()));
+  anyInterface = host === '0.0.0.0' || host === '::';
   const sockets = new Set<import('node:net').Socket>();
   server.on('connection', (socket) => {
     sockets.add(socket);
