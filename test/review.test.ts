@@ -243,6 +243,8 @@ page('a click shows the data set at the canvas centre; approve in the page, then
       http.get(`${server.url}api/datasets`, { headers: { host: 'evil.example' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject);
     });
     assert.is(rebound, 421, 'a DNS-rebound name is refused');
+    // Each step's log, as imgbuild log prints it.
+    assert.match(await (await fetch(`${server.url}api/log/tiles%3Ared`)).text(), /\d+ tiles in \d+ levels/);
     // The page opened at http://localhost:PORT writes as well (its Origin is that address).
     const port = new URL(server.url).port;
     const viaLocalhost = await new Promise<number>((resolve, reject) => {

@@ -94,7 +94,23 @@ async function refresh() {
     details.className = 'small';
     const why = d.decision && d.decision.decision === 'rejected' ? 'rejected: ' + d.decision.why : '';
     details.append(text([d.note, why, d.builtBecause ? 'built because ' + d.builtBecause : ''].filter(Boolean).join(' · ')));
-    info.append(name, details);
+    // Each step's last log (imgbuild log), for a data set built here.
+    const logs = document.createElement('div');
+    logs.className = 'small';
+    if (d.key) {
+      logs.append(text('logs: '));
+      for (const rule of ['place', 'tiles', 'thumbnail', 'wtml', 'publish']) {
+        const a = document.createElement('a');
+        a.href = '/api/log/' + encodeURIComponent(rule + ':' + d.id);
+        a.target = '_blank';
+        a.textContent = rule;
+        a.style.color = '#8ab4f8';
+        a.style.marginRight = '6px';
+        a.addEventListener('click', (e) => e.stopPropagation());
+        logs.append(a);
+      }
+    }
+    info.append(name, details, logs);
     row.append(img, info);
     row.addEventListener('click', () => show(d));
     list.append(row);

@@ -18,6 +18,7 @@ import { ImgbuildError } from '../errors.js';
 import type { BuildSession } from '../run/build-session.js';
 import { approve, reject } from '../review/review-actions.js';
 import { listDataSets } from '../review/review-list.js';
+import { nodeLog } from '../runs/run-status.js';
 import { firstEntry, relocatedEntry } from '../wwt/wtml.js';
 import type { EventHub } from './event-hub.js';
 import { reviewPage } from './review-page.js';
@@ -120,6 +121,12 @@ export async function startReviewServer(session: BuildSession, options: ReviewSe
     }
     if (parts[0] === 'api' && parts[1] === 'datasets' && parts.length === 4 && parts[3] === 'preview.wtml') return previewWtml(res, parts[2]!);
     if (url.pathname === '/api/events') return streamEvents(req, res);
+    if (parts[0] === 'api' && parts[1] === 'log' && parts.length === 3) {
+      // A node's last log (what imgbuild log NODE-ID prints), as plain text.
+      const log = nodeLog(session.settings.cache, parts[2]!);
+      const text = log.kind === 'log' ? log.text : log.kind === 'never-ran' ? `${log.record.id} never ran (${log.record.state}: ${log.record.message ?? ''})\n` : `no log for ${parts[2]}\n`;
+      return sendBytes(res, Buffer.from(text), 'text/plain; charset=utf-8');
+    }
     if (parts[0] === 'work' && parts.length > 1) return sendWorkFile(res, parts.slice(1));
     if (parts[0] === 'repo' && parts.length > 1) return sendRepositoryFile(res, parts.slice(1));
     send(res, 404, { error: 'not found' });
