@@ -8,7 +8,6 @@ import { UsageError } from '../errors.js';
 import { readManifest } from '../repo/data-set-manifest.js';
 import type { BuildSession } from '../run/build-session.js';
 import { readRunHistory } from '../runs/run-history.js';
-import type { Plan } from '../run/plan.js';
 import { ReviewStore, type ReviewDecision } from './review-store.js';
 
 /** The publishing rule whose nodes are the data sets under review. */
@@ -61,21 +60,21 @@ export interface ReviewList {
   readonly requireApproval: boolean;
 }
 
-/** The list, as things stand; `plan` when the caller has one for target `publish` already. */
-export async function listDataSets(session: BuildSession, plan?: Plan): Promise<ReviewList> {
+/** The list, as things stand. */
+export async function listDataSets(session: BuildSession): Promise<ReviewList> {
   const { settings } = session;
-  plan ??= await session.planNow([PUBLISH_RULE]);
+  const plan = await session.planNow([PUBLISH_RULE]);
   const decisions = new ReviewStore(settings.cache).read();
   const history = readRunHistory(settings.cache);
-  const nodes = plan.nodes.filter((p) => p.node.rule.name === PUBLISH_RULE);
-  const ids = new Set<string>(nodes.map((p) => p.node.item));
+  const nodes = new Map(plan.nodes.filter((p) => p.node.rule.name === PUBLISH_RULE).map((p) => [p.node.item, p] as const));
+  const ids = new Set<string>(nodes.keys());
   // Data sets published from elsewhere, and decisions about ones no longer in the graph.
   for (const id of await session.repository.folders('')) ids.add(id);
   for (const id of Object.keys(decisions)) ids.add(id);
   const out: DataSetReview[] = [];
   await Promise.all(
     [...ids].map(async (id) => {
-      const entry = nodes.find((p) => p.node.item === id);
+      const entry = nodes.get(id);
       const manifest = await readManifest(session.repository, id);
       const inGraph = entry !== undefined;
       if (!inGraph && manifest === undefined && !Object.hasOwn(decisions, id)) return; // not a data set of ours

@@ -22,6 +22,9 @@ interface ReviewFileShape {
   readonly dataSets: Record<string, ReviewDecision>;
 }
 
+/** The last parse of each decisions file, by its stat: the file is replaced by rename, so a new version has a new inode. */
+const parsed = new Map<string, { stamp: string; decisions: ReviewDecisions }>();
+
 export class ReviewStore {
   readonly file: string;
   private readonly lockFile: string;
@@ -31,16 +34,19 @@ export class ReviewStore {
     this.lockFile = `${this.file}.lock`;
   }
 
-  /** Every decision; none when no one has reviewed anything yet. */
+  /**
+   * Every decision; none when no one has reviewed anything yet. Parsed once per version of the file (its stat), as
+   * every publish node that would run asks for its own decision.
+   */
   read(): ReviewDecisions {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-      throw error;
-    }
-    return parseReviewFile(text, this.file);
+    const stat = fs.statSync(this.file, { throwIfNoEntry: false });
+    if (stat === undefined) return {};
+    const stamp = `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+    const memo = parsed.get(this.file);
+    if (memo?.stamp === stamp) return memo.decisions;
+    const decisions = parseReviewFile(fs.readFileSync(this.file, 'utf8'), this.file);
+    parsed.set(this.file, { stamp, decisions });
+    return decisions;
   }
 
   /** The decision for one data set, if any. */

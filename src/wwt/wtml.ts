@@ -190,7 +190,7 @@ export function firstEntry(wtml: string): string | undefined {
  */
 export function relocatedEntry(entry: string, base: string): string {
   const prefix = escapeXml(base);
-  const relocate = (url: string): string => (url === '' || /^[a-z][a-z0-9+.-]*:/i.test(url) || url.startsWith('/') ? url : prefix + url);
+  const relocate = (url: string): string => absolutize(url, prefix);
   return entry
     .replace(/\b(Url|Thumbnail)="([^"]*)"/g, (_m, name: string, url: string) => `${name}="${relocate(url)}"`)
     .replace(/<ThumbnailUrl>([^<]*)<\/ThumbnailUrl>/g, (_m, url: string) => `<ThumbnailUrl>${relocate(url)}</ThumbnailUrl>`);
