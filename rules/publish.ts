@@ -19,6 +19,8 @@ export default defineRule({
   forEach: 'place',
   after: PUBLISHED_RULES,
   publishes: true,
+  // It acts on the repository: nothing of it can come from a remote cache.
+  cache: false,
   // A reviewer's decision (cache/review.json) and the repository's require_approval; then toasty's markers.
   skip: async (ctx) => reviewVerdict(ctx) ?? (await repositorySkip(ctx)),
   checkReadsOnlyRepository: true,

@@ -13,6 +13,8 @@ import { firstEntry, workIndexWtml } from '../src/wwt/wtml.js';
 
 export default defineRule({
   name: 'review-index',
+  // It makes links in every data set's work folder, outside its own outputs: it always runs here.
+  cache: false,
   version: 1,
   description: 'work/index_rel.wtml (every built data set) and each work/<id>/ laid out as it will be published',
   aggregate: 'wtml',

@@ -13,6 +13,8 @@ export default defineRule({
   description: "rebuild the repository's root index.wtml",
   aggregate: 'publish',
   publishes: true,
+  // It acts on the repository: nothing of it can come from a remote cache.
+  cache: false,
   // It lists the repository: an input removed from incoming leaves its data set published, and the index as it is.
   unaffectedByRemovedUpstream: true,
   params: (settings) => ({ folderName: settings.folderName, folderThumbnailUrl: settings.folderThumbnailUrl }),

@@ -34,6 +34,8 @@ export default defineRule({
   description: "put an exposure's files in the repository (data/, info-images/<site>/<channel>/, allsky/), record last",
   forEach: 'exposure',
   publishes: true,
+  // It acts on the repository: nothing of it can come from a remote cache.
+  cache: false,
   checkReadsOnlyRepository: true,
   check: async (ctx) => {
     const record = await readExposureRecord(ctx.repository, ctx.item);

@@ -10,6 +10,8 @@ import { readPlan } from './archive-publish.js';
 
 export default defineRule({
   name: 'catalog',
+  // Its effect is a row in the catalog, not a file: a remote cache cannot restore it.
+  cache: false,
   version: 1,
   description: "upsert a regular exposure's row in the metadata catalog",
   forEach: 'archive-publish',

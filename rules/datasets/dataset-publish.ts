@@ -38,6 +38,7 @@ export function datasetPublish({ forEach, rules }: DatasetPublishOptions): Rule 
     forEach,
     after: rules.filter((r) => r !== forEach),
     publishes: true,
+    cache: false,
     // HST's ipppssoot: the first letter is the instrument (j ACS, i WFC3, o STIS, l COS); {} = no instrument level.
     params: { instruments: {} as Record<string, string> },
     outputs: (node) => ({ logs: `${node.item}/dataset-logs/` }),

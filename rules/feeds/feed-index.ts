@@ -16,6 +16,8 @@ export default defineRule({
   description: "record what each published data set was made from in the repository's feed index",
   aggregate: 'publish',
   publishes: true,
+  // It acts on the repository: nothing of it can come from a remote cache.
+  cache: false,
   // Optional: a dry run reads the feed into a scratch folder, so the list is not in the work folder yet.
   // --prune-removed: data sets of items the feed no longer offers are withdrawn (src/repo/withdraw-data-set.ts).
   params: (settings) => ({ pruneRemoved: settings.pruneRemoved ?? false }),

@@ -28,6 +28,9 @@ import { redact } from '../repo/redact.js';
 import { runLog, runStatus } from './status-commands.js';
 import { resolveCacheFolder } from '../config/resolve-settings.js';
 import { isReviewCommand, runReviewCommand } from './review-commands.js';
+import { runCacheCommand } from './cache-commands.js';
+import { runSubmit, SUBMIT_OPTIONS } from './submit-commands.js';
+import { resolveShard } from '../remote/shard-environment.js';
 import { EventHub } from '../serve/event-hub.js';
 import { startReviewServer, type ReviewServer } from '../serve/review-server.js';
 import { ReviewStore } from '../review/review-store.js';
@@ -39,7 +42,9 @@ function parse(argv: string[]) {
     return parseArgs({
       args: argv,
       allowPositionals: true,
+      tokens: true,
       options: {
+        ...SUBMIT_OPTIONS,
         config: { type: 'string' },
         ...REPOSITORY_OPTIONS,
         incoming: { type: 'string' },
@@ -58,6 +63,13 @@ function parse(argv: string[]) {
         'source-url': { type: 'string' },
         'prune-removed': { type: 'boolean' },
         'require-approval': { type: 'boolean' },
+        'remote-cache': { type: 'string' },
+        'remote-cache-conn-env': { type: 'string' },
+        // imgbuild cache prune
+        'max-size': { type: 'string' },
+        shard: { type: 'string' },
+        'shard-count': { type: 'string' },
+        grace: { type: 'string' },
         // imgbuild reject
         why: { type: 'string' },
         // imgbuild serve
@@ -143,7 +155,7 @@ async function run(argv: string[]): Promise<number> {
       print: (text) => process.stdout.write(text),
     });
   }
-  const { values, positionals } = parse(withNegativeJobs(argv));
+  const { values, positionals, tokens } = parse(withNegativeJobs(argv));
   if (values.version) {
     process.stdout.write(versionText());
     return 0;
@@ -179,6 +191,8 @@ async function run(argv: string[]): Promise<number> {
   const targets = positionals[0] === 'watch' ? positionals.slice(1) : positionals;
   if (watching && values['dry-run']) throw new UsageError('--dry-run plans once; it cannot be combined with watch');
   if (values.poll && !watching) throw new UsageError('--poll is for imgbuild watch (follow the folders by polling)');
+  if (values['shard-count'] !== undefined && values.shard !== 'auto') throw new UsageError('--shard-count goes with --shard auto');
+  if (values.shard !== undefined && watching) throw new UsageError('--shard is for one build of a part (an array job); a watcher follows the whole incoming folder');
   const reporter = values.json
     ? jsonReporter((t) => process.stdout.write(t), { lines: watching })
     : terminalReporter(process.stdout, process.stderr, { verbose: values.verbose ?? false, color: wantsColor(process.stdout), watching });
@@ -207,9 +221,12 @@ async function run(argv: string[]): Promise<number> {
       sourceUrl: values['source-url'],
       pruneRemoved: values['prune-removed'],
       requireApproval: values['require-approval'],
+      remoteCache: values['remote-cache'],
+      remoteCacheConnEnv: values['remote-cache-conn-env'],
     },
     dryRun: values['dry-run'] ?? false,
     keepGoing: values['keep-going'] ?? false,
+    ...(values.shard !== undefined ? { shard: resolveShard(values.shard, values['shard-count']) } : {}),
     emit: onEvent,
     signal: interrupt.stop.signal,
     cancel: interrupt.cancel.signal,
@@ -255,6 +272,28 @@ async function run(argv: string[]): Promise<number> {
     const session = await BuildSession.open({ ...request, targets: ['publish'], dryRun: true });
     try {
       return await runReviewCommand(session, reviewCommand, positionals.slice(1), { json: values.json ?? false, ...(values.why !== undefined ? { why: values.why } : {}) }, io);
+    } finally {
+      session.close();
+    }
+  }
+  const submitOnly = (Object.keys(SUBMIT_OPTIONS) as (keyof typeof SUBMIT_OPTIONS)[]).find((flag) => values[flag] !== undefined);
+  if (submitOnly !== undefined && positionals[0] !== 'submit') throw new UsageError(`--${submitOnly} is an option of imgbuild submit`);
+  if (positionals[0] === 'submit') {
+    if (values.shard !== undefined) throw new UsageError('imgbuild submit shards the build itself (--tasks N): drop --shard');
+    const io = { print: (text: string) => void process.stdout.write(text), say: (line: string) => void process.stderr.write(`imgbuild: ${line}\n`) };
+    const session = await BuildSession.open({ ...request, dryRun: true });
+    try {
+      return await runSubmit(session, positionals[1], positionals.slice(2), values, tokens, io);
+    } finally {
+      session.close();
+    }
+  }
+  if ((values['max-size'] !== undefined || values.grace !== undefined) && positionals[0] !== 'cache') throw new UsageError('--max-size and --grace are options of imgbuild cache prune');
+  if (positionals[0] === 'cache') {
+    const io = { print: (text: string) => void process.stdout.write(text) };
+    const session = await BuildSession.open({ ...request, dryRun: true });
+    try {
+      return await runCacheCommand(session, positionals.slice(1), { json: values.json ?? false, ...(values['max-size'] !== undefined ? { maxSize: values['max-size'] } : {}), ...(values.grace !== undefined ? { grace: values.grace } : {}) }, io);
     } finally {
       session.close();
     }

@@ -17,15 +17,17 @@ export function jsonReport(summary: BuildSummary): object {
     const problems = summary.problems ?? [];
     // The configuration errors the run would stop on, in the same shape as any other error object.
     const errors = problems.length > 0 ? { error: problems.join('; '), kind: 'config', errors: problems } : {};
-    return { run: summary.ran.map(shortRun), fresh: summary.fresh, skipped: summary.skipped.map(shortRun), ...errors };
+    return { run: summary.ran.map((r) => ({ ...shortRun(r), ...(r.restore ? { restore: true } : {}) })), fresh: summary.fresh, skipped: summary.skipped.map(shortRun), ...(summary.shard ? { shard: summary.shard } : {}), ...errors };
   }
   return {
     ran: summary.ran.map(shortRun),
+    ...(summary.restored !== undefined ? { restored: summary.restored.map(shortRun) } : {}),
     skipped: summary.skipped.map(shortRun),
     failed: summary.failed.map((f) => ({ ...shortRun(f), error: f.error })),
     blocked: summary.blocked.map((b) => ({ ...shortRun(b), cause: b.cause })),
     fresh: summary.fresh,
     warnings: summary.warnings,
+    ...(summary.shard ? { shard: summary.shard } : {}),
   };
 }
 
@@ -78,6 +80,8 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
   const errColor = options.color && (err as NodeJS.WriteStream).isTTY === true;
   const paintErr = (code: string, text: string): string => (errColor ? `\x1b[${code}m${text}\x1b[0m` : text);
   let total = 0;
+  /** In a dry run: how many of those the remote cache would answer. */
+  let restorable = 0;
   let finished = 0;
   const active = new Map<string, ActiveJob>();
   const toldWarnings = new Set<string>();
@@ -130,8 +134,9 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
       switch (event.type) {
         case 'plan':
           total = event.run.length;
+          restorable = event.run.filter((r) => r.restore).length;
           if (event.dryRun) {
-            for (const r of event.run) out.write(`would run ${r.id}: ${r.why}\n`);
+            for (const r of event.run) out.write(r.restore ? `would restore ${r.id} from the remote cache (${r.why})\n` : `would run ${r.id}: ${r.why}\n`);
           }
           for (const r of event.skipped) {
             if (options.watching && r.why === HELD_REASON) continue;
@@ -169,7 +174,7 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
         case 'node-done':
           finished++;
           active.delete(event.node.id);
-          if (verbose || (!live && !options.watching)) say(out, `done ${event.node.id} (${seconds(event.ms)})`);
+          if (verbose || (!live && !options.watching)) say(out, `done ${event.node.id} (${event.restored ? 'restored from the remote cache in ' : ''}${seconds(event.ms)})`);
           else requestDraw();
           break;
         case 'node-failed':
@@ -190,12 +195,14 @@ export function terminalReporter(out: NodeJS.WriteStream, err: NodeJS.WritableSt
           const s = event.summary;
           const how = verbose && s.fromSnapshot ? ' (no file changed since the last no-op)' : '';
           if (s.dryRun) {
-            out.write(total === 0 ? `imgbuild: nothing to do, ${plural(s.fresh, 'node')} up to date${how}\n` : `imgbuild: ${total} to run, ${s.fresh} up to date (dry run)\n`);
+            out.write(total === 0 ? `imgbuild: nothing to do, ${plural(s.fresh, 'node')} up to date${how}\n` : `imgbuild: ${total} to run${restorable > 0 ? ` (${restorable} from the remote cache)` : ''}, ${s.fresh} up to date (dry run)\n`);
             if ((s.problems ?? []).length > 0) err.write(`imgbuild: the run would stop on ${plural(s.problems!.length, 'configuration error')} (above)\n`);
-          } else if (s.ran.length === 0 && s.failed.length === 0 && s.blocked.length === 0) {
+          } else if (s.ran.length === 0 && (s.restored ?? []).length === 0 && s.failed.length === 0 && s.blocked.length === 0) {
             out.write(`imgbuild: nothing to do, ${plural(s.fresh, 'node')} up to date${how}\n`);
           } else {
-            const parts = [`${s.ran.length} ran`, `${s.failed.length} failed`];
+            const parts = [`${s.ran.length} ran`];
+            if (s.restored !== undefined) parts.push(`${s.restored.length} restored from the remote cache`);
+            parts.push(`${s.failed.length} failed`);
             if (s.blocked.length > 0) parts.push(`${s.blocked.length} not run`);
             parts.push(`${s.fresh} up to date`);
             out.write(`imgbuild: ${parts.join(', ')} (${seconds(s.ms)})${how}\n`);

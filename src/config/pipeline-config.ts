@@ -49,9 +49,15 @@ export interface PipelineConfig {
   readonly allSky?: ReadonlyArray<{ readonly files: string; readonly projection: string; readonly depth?: number }>;
   /** Publish only data sets a reviewer approved (`imgbuild approve ID`); default false: publish unless rejected. */
   readonly requireApproval?: boolean;
+  /**
+   * A cache of node outputs shared with other machines and CI runs: file:///shared/folder, s3://bucket/prefix or
+   * azure://container/prefix (with `remoteCacheConnEnv`, the NAME of the variable holding its connection string).
+   */
+  readonly remoteCache?: string;
+  readonly remoteCacheConnEnv?: string;
 }
 
-const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source', 'allSky', 'requireApproval']);
+const KNOWN_SETTINGS = new Set(['incoming', 'work', 'cache', 'local', 'repository', 'azure', 's3', 'publishUrlPrefix', 'folderName', 'folderThumbnailUrl', 'jobs', 'rules', 'params', 'archive', 'catalog', 'source', 'allSky', 'requireApproval', 'remoteCache', 'remoteCacheConnEnv']);
 
 export class ConfigError extends ImgbuildError {
   override readonly name = 'ConfigError';
@@ -81,6 +87,9 @@ export function validateConfig(config: unknown, file: string): PipelineConfig {
     if (record[key] !== undefined && typeof record[key] !== 'string') throw new ConfigError(`${file}: ${key} must be a string`);
   }
   if (record['requireApproval'] !== undefined && typeof record['requireApproval'] !== 'boolean') throw new ConfigError(`${file}: requireApproval must be true or false`);
+  for (const name of ['remoteCache', 'remoteCacheConnEnv']) {
+    if (record[name] !== undefined && (typeof record[name] !== 'string' || record[name] === '')) throw new ConfigError(`${file}: ${name} must be a string (remoteCache: 'file:///shared/imgbuild-cache' or s3://bucket/prefix)`);
+  }
   if (record['jobs'] !== undefined && !(Number.isInteger(record['jobs']) && (record['jobs'] as number) > 0)) {
     throw new ConfigError(`${file}: jobs must be a whole number ≥ 1`);
   }

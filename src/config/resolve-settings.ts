@@ -10,6 +10,7 @@ import type { RepositoryDefaults } from './repository-config.js';
 import type { FolderSeparation } from './folders-for-repository.js';
 import { expiryPolicy } from '../archive/expiry-policy.js';
 import { isRepositoryUri, parseRepositoryUri } from '../repo/repository-uri.js';
+import { parseRemoteCache } from '../remote/remote-cache-spec.js';
 
 /** Flags that override the config (paths relative to the current folder). */
 export interface SettingOverrides {
@@ -36,6 +37,9 @@ export interface SettingOverrides {
   readonly pruneRemoved?: boolean | undefined;
   /** --require-approval. */
   readonly requireApproval?: boolean | undefined;
+  /** --remote-cache URL and --remote-cache-conn-env NAME (an Azure remote cache's connection string). */
+  readonly remoteCache?: string | undefined;
+  readonly remoteCacheConnEnv?: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -66,8 +70,8 @@ function checkEndpoint(endpoint: string | undefined, where: string): string | un
 /** The repository the flags name, else the config's, else the default local folder. */
 export function resolveRepository(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): RepositorySpec {
   const azureFlags = flags.azureConnEnv !== undefined || flags.azureContainer !== undefined || flags.azurePathPrefix !== undefined;
-  // --s3-endpoint/--s3-region alone serve an s3:// URI (--repository or --incoming) when one is given.
-  const s3Uri = [flags.repository, flags.incoming ?? config.incoming, config.repository].some((u) => u !== undefined && /^s3:/i.test(u));
+  // --s3-endpoint/--s3-region alone serve an s3:// URI (--repository, --incoming, --remote-cache) when one is given.
+  const s3Uri = [flags.repository, flags.incoming ?? config.incoming, config.repository, flags.remoteCache ?? config.remoteCache].some((u) => u !== undefined && /^s3:/i.test(u));
   const s3Flags = flags.s3Bucket !== undefined || flags.s3Prefix !== undefined || (!s3Uri && (flags.s3Endpoint !== undefined || flags.s3Region !== undefined));
   const chosen = [flags.local !== undefined, azureFlags, s3Flags, flags.repository !== undefined].filter(Boolean).length;
   if (chosen > 1) throw new RepositorySpecError('give one data repository: --repository URI, --local, the --azure-* flags, or the --s3-* flags');
@@ -143,7 +147,21 @@ export function resolveSettings(
     ...(flags.pruneRemoved ? { pruneRemoved: true } : {}),
     requireApproval: flags.requireApproval ?? config.requireApproval ?? fromRepository.requireApproval ?? false,
     ...(config.allSky !== undefined && config.allSky.length > 0 ? { allSky: config.allSky } : {}),
+    ...remoteCacheSetting(config, projectDir, flags, cwd),
   };
+}
+
+function remoteCacheSetting(config: PipelineConfig, projectDir: string, flags: SettingOverrides, cwd: string): Pick<Settings, 'remoteCache'> {
+  const fromFlag = flags.remoteCache !== undefined;
+  const url = flags.remoteCache ?? config.remoteCache;
+  if (flags.remoteCacheConnEnv !== undefined && url === undefined) throw new RepositorySpecError('--remote-cache-conn-env goes with --remote-cache azure://container/prefix');
+  if (url === undefined) return {};
+  const spec = parseRemoteCache(url, fromFlag ? cwd : projectDir, fromFlag ? '--remote-cache' : 'remoteCache in the pipeline config', {
+    s3Endpoint: checkEndpoint(flags.s3Endpoint, '--s3-endpoint'),
+    s3Region: flags.s3Region,
+    connEnv: flags.remoteCacheConnEnv ?? config.remoteCacheConnEnv ?? flags.azureConnEnv,
+  });
+  return { remoteCache: spec };
 }
 
 /** The feed to build from: the flags', else the config's, else the repository's toasty-pipeline-config.yaml. */

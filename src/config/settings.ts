@@ -36,6 +36,8 @@ export interface Settings {
    * `requireApproval`, or `require_approval: true` in the repository's imgbuild-pipeline-config.yaml.
    */
   readonly requireApproval: boolean;
+  /** `--remote-cache` (config `remoteCache`): a store of node outputs shared with other machines (src/remote). */
+  readonly remoteCache?: RepositorySpec;
   /** How long archived files live (archive ingest). */
   readonly expiry: ExpiryPolicy;
   /** The metadata catalog (archive ingest). */

@@ -227,6 +227,18 @@ export interface RuleDefinition<P extends Params = Params> {
    * becomes the file its item is made from, as an incoming file would be).
    */
   readonly asFile?: string;
+  /**
+   * Whether a node's outputs may be stored in, and restored from, a shared remote cache (`--remote-cache`,
+   * docs/seams.md §4). Say `false` for a rule whose run acts outside the work folder (publishing, indexing) or
+   * reads what its key cannot see. Default: true, except for rules that publish, run every build (`alwaysRun`)
+   * or list items (`produces`): their outputs are about the world outside, not only their inputs.
+   */
+  readonly cache?: boolean;
+  /**
+   * Environment variables the run reads (a program's options, a licence server): their values become part of the
+   * node's key, so that another value reruns the node here and a remote cache never answers for the wrong one.
+   */
+  readonly env?: readonly string[];
   /** True for rules that write to the data repository: `imgbuild process` builds everything else. */
   readonly publishes?: boolean;
   /** Outputs of this rule that belong in the item's published data set, and where they go. */
@@ -238,6 +250,11 @@ export interface RuleDefinition<P extends Params = Params> {
 }
 
 export type Rule = RuleDefinition<Params> & { readonly __rule: true };
+
+/** Whether a rule's outputs may go to and come from a remote cache (RuleDefinition.cache). */
+export function isCacheable(rule: Pick<RuleDefinition, 'cache' | 'publishes' | 'alwaysRun' | 'produces'>): boolean {
+  return rule.cache ?? !(rule.publishes === true || rule.alwaysRun !== undefined || rule.produces !== undefined);
+}
 
 export class RuleError extends ImgbuildError {
   override readonly name = 'RuleError';
@@ -278,6 +295,9 @@ export function defineRule<P extends Params>(definition: RuleDefinition<P>): Rul
     ) {
       throw new RuleError(`${where}: each publish entry is { output: 'name', as: 'path in the data set' } with a relative path (no '..'), not ${JSON.stringify(entry)}`);
     }
+  }
+  if (definition.env !== undefined && (!Array.isArray(definition.env) || definition.env.some((name) => typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)))) {
+    throw new RuleError(`${where}: env is a list of environment variable names (letters, digits, '_'), not ${JSON.stringify(definition.env)}`);
   }
   if (typeof definition.version !== 'number' && typeof definition.version !== 'string') {
     throw new RuleError(`${where}: version must be a number or a string`);

@@ -124,7 +124,7 @@ export class AzureRepository implements Repository {
         this.fail('listing', prefix || 'the root', error);
       }
       if (!page) return;
-      for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0, ...(blob.properties.etag ? { version: blob.properties.etag } : {}) };
+      for (const blob of page.segment.blobItems) yield { path: blob.name.slice(base.length), size: blob.properties.contentLength ?? 0, ...(blob.properties.etag ? { version: blob.properties.etag } : {}), ...(blob.properties.lastModified ? { modifiedMs: blob.properties.lastModified.getTime() } : {}) };
       token = page.continuationToken || undefined;
     } while (token);
   }

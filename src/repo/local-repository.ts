@@ -88,7 +88,7 @@ export class LocalRepository implements Repository {
         if (entry.isDirectory()) yield* walk(path.join(dir, entry.name), child);
         else if (entry.isFile()) {
           const stat = await fs.promises.stat(path.join(dir, entry.name));
-          yield { path: child, size: stat.size, version: `${stat.mtimeMs}:${stat.ino}` };
+          yield { path: child, size: stat.size, version: `${stat.mtimeMs}:${stat.ino}`, modifiedMs: stat.mtimeMs };
         }
       }
     };

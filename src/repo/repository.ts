@@ -7,6 +7,8 @@ export interface RepositoryEntry {
   readonly size: number;
   /** Changes whenever the object's content may have (ETag, or a local file's mtime): what a mirror compares. */
   readonly version?: string;
+  /** When it was last written (ms since the epoch), where the store says (every adapter here). */
+  readonly modifiedMs?: number;
 }
 
 export interface Versioned {

@@ -127,7 +127,7 @@ export class S3Repository implements Repository {
       const page = await withRetry(() => client.send(new s3.ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: base + prefix, ...(token ? { ContinuationToken: token } : {}) }))).catch((error: unknown) =>
         this.fail('listing', prefix || 'the root', error),
       );
-      for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0, ...(object.ETag ? { version: object.ETag } : {}) };
+      for (const object of page.Contents ?? []) yield { path: object.Key!.slice(base.length), size: object.Size ?? 0, ...(object.ETag ? { version: object.ETag } : {}), ...(object.LastModified ? { modifiedMs: object.LastModified.getTime() } : {}) };
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

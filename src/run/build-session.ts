@@ -41,6 +41,9 @@ import { RunHistory } from '../runs/run-history.js';
 import { type Plan, type PlannedNode, planBuild } from './plan.js';
 import { runPlan } from './scheduler.js';
 import { clearStaging } from './staging.js';
+import type { NodeOutputCache } from '../remote/node-output-cache.js';
+import { RepositoryOutputCache } from '../remote/repository-output-cache.js';
+import { rejectedInShard, selectShard } from '../remote/shard.js';
 
 /** One run of a session. Unset fields take the session's request's values. */
 export interface RunRequest {
@@ -137,11 +140,21 @@ export class BuildSession {
     }
     checkIncoming(rules, settings, request);
     const paramOverrides = ruleParams(rules, settings, fromRepository, request.config.params);
+    // A shard's no-op is not the build's: only unsharded runs remember one.
     const scope: SnapshotScope | undefined =
-      request.configIdentity === undefined
+      request.configIdentity === undefined || request.shard !== undefined
         ? undefined
         : { configIdentity: request.configIdentity, settings, targets: request.targets, rules, paramOverrides };
     return new BuildSession(request, repository, settings, rules, paramOverrides, scope);
+  }
+
+  private remote: Promise<NodeOutputCache> | undefined;
+
+  /** The shared cache of node outputs the settings name (`--remote-cache`), opened once per session. */
+  private remoteCache(): Promise<NodeOutputCache> | undefined {
+    const spec = this.settings.remoteCache;
+    if (spec === undefined) return undefined;
+    return (this.remote ??= openRepository(spec).then((store) => new RepositoryOutputCache(store)));
   }
 
   /** The folders rules list to find their files (what a watcher follows). */
@@ -183,6 +196,8 @@ export class BuildSession {
     if (this.graph === undefined || changed === undefined || this.changesNodes(changed) || producing) this.expand();
     let graph = this.graph!;
     let { nodes, forced } = selectTargets(graph, targets);
+    let deferred: BuildNode[] = [];
+    if (request.shard) ({ nodes, deferred } = selectShard(nodes, request.shard));
     const problems = missingRequirements(nodes, settings);
     if (problems.length > 0 && !dryRun) {
       throw new ImgbuildError('config', problems.length === 1 ? problems[0]! : `${problems.length} configuration errors:\n  ${problems.join('\n  ')}`);
@@ -208,7 +223,8 @@ export class BuildSession {
     const cancel = run.cancel ?? request.cancel;
     const jobs = resolveJobs(request.config, request.overrides ?? {});
     const history = dryRun ? undefined : (this.history ??= new RunHistory(settings.cache));
-    const deps = { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache), ...(history ? { history } : {}) };
+    const remote = await this.remoteCache();
+    const deps = { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache), ...(history ? { history } : {}), ...(remote ? { remote } : {}) };
 
     // Producers first (docs/seams.md §3): what they list is expanded into nodes in this same build.
     let produced: { summary: BuildSummary | undefined; unexpanded: PlannedRun[]; ran: ReadonlySet<string> } = { summary: undefined, unexpanded: [], ran: new Set() };
@@ -216,6 +232,7 @@ export class BuildSession {
       produced = await this.runProducers(nodes, { dryRun, state, hasher, display, checkContext, forced, keepGoing, jobs, deps, emit, ...(signal ? { signal } : {}), ...(cancel ? { cancel } : {}) });
       graph = this.graph!;
       ({ nodes, forced } = selectTargets(graph, targets));
+      if (request.shard) ({ nodes, deferred } = selectShard(nodes, request.shard));
       nodes = nodes.filter((n) => !produced.ran.has(n.id));
       if (scope) {
         const fresh = verifyFreshSnapshot(settings.cache, scope);
@@ -223,6 +240,14 @@ export class BuildSession {
       }
     }
 
+    if (request.shard) {
+      const { index, count, source } = request.shard;
+      const items = new Set(nodes.filter((n) => n.item !== '').map((n) => n.item)).size;
+      emit({
+        type: 'note',
+        message: `shard ${index}/${count} (${source}): ${plural(items, 'item')}` + (deferred.length > 0 ? `; ${plural(deferred.length, 'node')} that gather${deferred.length === 1 ? 's' : ''} every item (${deferred.slice(0, 3).map((n) => n.id).join(', ')}${deferred.length > 3 ? ', …' : ''}) left to a final run without --shard (imgbuild reindex)` : ''),
+      });
+    }
     const reuse = changed !== undefined && this.fresh !== undefined ? { fresh: this.fresh, changed: new Set(changed) } : undefined;
     let plan = await planBuild(nodes, state, hasher, checkContext, display, forced, reuse);
     if (reuse && !dryRun) plan = this.keepAggregatesOverRemovals(plan, state);
@@ -241,8 +266,15 @@ export class BuildSession {
         ...(cancel ? { cancel } : {}),
         problems,
         unexpanded: produced.unexpanded,
+        ...(request.shard ? { shard: { ...request.shard, deferred: deferred.map((n) => n.id) } } : {}),
         // `reindex` rebuilds the root index from the repository alone: incoming's problems are not its own.
-        ...(onlyReindex ? {} : run.holdFailures ? this.untold(graph) : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
+        ...(onlyReindex
+          ? {}
+          : run.holdFailures
+            ? this.untold(graph)
+            : request.shard
+              ? { rejected: rejectedInShard(graph.rejected, request.shard), unclaimed: request.shard.index === 1 ? graph.unclaimed : [] }
+              : { rejected: graph.rejected, unclaimed: graph.unclaimed }),
       },
       { ...deps, emit: mainEmit },
     );
@@ -612,6 +644,7 @@ function mergeSummaries(first: BuildSummary | undefined, second: BuildSummary, e
           ...second,
           fresh: first.fresh + second.fresh,
           ran: [...first.ran, ...second.ran],
+          ...(first.restored !== undefined || second.restored !== undefined ? { restored: [...(first.restored ?? []), ...(second.restored ?? [])] } : {}),
           failed: [...first.failed, ...second.failed],
           blocked: [...first.blocked, ...second.blocked],
           skipped: [...first.skipped, ...second.skipped],

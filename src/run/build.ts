@@ -9,6 +9,7 @@ import type { Rule } from '../graph/rule.js';
 import type { Repository } from '../repo/repository.js';
 import type { BuildSummary, EventSink } from './events.js';
 import { BuildSession } from './build-session.js';
+import type { Shard } from '../remote/shard.js';
 
 export interface BuildRequest {
   readonly config: PipelineConfig;
@@ -18,6 +19,8 @@ export interface BuildRequest {
    * remembered, because nothing says whether the config changed.
    */
   readonly configIdentity?: string;
+  /** `--shard I/N`: run only this shard's items (src/remote/shard.ts); aggregates wait for an unsharded run. */
+  readonly shard?: Shard;
   /** Folder relative config paths start from. */
   readonly projectDir: string;
   /**

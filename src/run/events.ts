@@ -12,6 +12,8 @@ export interface PlannedRun extends NodeRef {
   readonly reason: string;
   /** The same reason in words. */
   readonly why: string;
+  /** In a dry run: the remote cache holds its outputs, so the run would restore them instead of running it. */
+  readonly restore?: true;
 }
 
 export type BuildEvent = EventStamp &
@@ -22,7 +24,8 @@ export type BuildEvent = EventStamp &
   | { readonly type: 'node-start'; readonly node: PlannedRun }
   | { readonly type: 'node-status'; readonly node: NodeRef; readonly step: string }
   | { readonly type: 'node-log'; readonly node: NodeRef; readonly level: 'info' | 'warn'; readonly message: string }
-  | { readonly type: 'node-done'; readonly node: PlannedRun; readonly ms: number }
+  /** `restored`: its outputs came from the remote cache (`--remote-cache`) instead of a run. */
+  | { readonly type: 'node-done'; readonly node: PlannedRun; readonly ms: number; readonly restored?: true }
   | { readonly type: 'node-failed'; readonly node: PlannedRun; readonly error: string; readonly ms: number }
   | { readonly type: 'node-blocked'; readonly node: PlannedRun; readonly cause: string }
   /** Something the user should know about how the build was set up (e.g. which folders it uses), not about a node. */
@@ -34,6 +37,8 @@ export interface BuildSummary {
   readonly dryRun: boolean;
   readonly fresh: number;
   readonly ran: readonly PlannedRun[];
+  /** Nodes whose outputs were restored from the remote cache instead of running (not in `ran`). */
+  readonly restored?: readonly PlannedRun[];
   readonly failed: ReadonlyArray<FailedRun>;
   /** Nodes that did not run because something they need failed, or because the build stopped. */
   readonly blocked: ReadonlyArray<PlannedRun & { readonly cause: string }>;
@@ -43,6 +48,8 @@ export interface BuildSummary {
   readonly ms: number;
   /** Configuration errors found at plan time (rules' `requires`): a dry run reports them, a real run stops on them. */
   readonly problems?: readonly string[];
+  /** A sharded build (`--shard I/N`): which part, and the nodes left to the final unsharded run. */
+  readonly shard?: { readonly index: number; readonly count: number; readonly source: string; readonly deferred: readonly string[] };
   /** True when the no-op snapshot (cache/fresh-snapshot.ts) answered, without planning the graph. */
   readonly fromSnapshot?: boolean;
 }

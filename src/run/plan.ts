@@ -182,7 +182,7 @@ function rekeyOverSkipped(planned: PlannedNode[], byId: Map<string, PlannedNode>
 /** An aggregate (unaffectedByRemovedUpstream) whose upstream is a subset, with the same keys, of what it covered. */
 function onlyRemovedUpstream(node: BuildNode, before: KeyParts | undefined, parts: KeyParts, upstream: ReadonlyArray<readonly [string, string]>): boolean {
   if (!node.aggregate || !node.rule.unaffectedByRemovedUpstream || before?.covered === undefined) return false;
-  if (before.version !== parts.version || before.params !== parts.params || before.tools !== parts.tools) return false;
+  if (before.version !== parts.version || before.params !== parts.params || before.tools !== parts.tools || before.env !== parts.env) return false;
   if (JSON.stringify(before.inputs) !== JSON.stringify(parts.inputs)) return false;
   const covered = new Map(before.covered);
   return upstream.length < covered.size && upstream.every(([id, key]) => covered.get(id) === key);
@@ -281,6 +281,7 @@ function explainKeyChange(
   }
   if (before.params !== parts.params) return { kind: 'params-changed', names: changedNames(before.params, parts.params) };
   if (before.tools !== parts.tools) return { kind: 'tools-changed', names: changedNames(before.tools, parts.tools) };
+  if (before.env !== parts.env) return { kind: 'env-changed', names: changedNames(before.env ?? '{}', parts.env ?? '{}') };
   if (before.upstream !== parts.upstream) {
     const ids = node.upstream.filter((u) => byId.get(u.id)?.reason !== undefined).map((u) => u.id);
     return { kind: 'upstream-changed', ids: ids.length > 0 ? ids : node.upstream.map((u) => u.id) };

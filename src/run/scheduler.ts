@@ -2,7 +2,10 @@
 import type { BuildState } from '../cache/build-state.js';
 import { nodeKey, upstreamDigest } from '../cache/node-key.js';
 import type { BuildNode, RejectedFile } from '../graph/build-graph.js';
-import type { BuiltFile, RunContext, UpstreamView } from '../graph/rule.js';
+import { type BuiltFile, isCacheable, type RunContext, type UpstreamView } from '../graph/rule.js';
+import type { NodeOutputCache, StoredFile } from '../remote/node-output-cache.js';
+import { cacheAddress } from '../remote/cache-address.js';
+import type { OutputFileRecord } from '../cache/build-state.js';
 import type { Repository } from '../repo/repository.js';
 import type { Settings } from '../config/settings.js';
 import type { BuildSummary, EventSink, FailedRun, PlannedRun } from './events.js';
@@ -10,7 +13,7 @@ import { ImgbuildError } from '../errors.js';
 import { environmentErrorOf } from '../environment-error.js';
 import type { Plan, PlannedNode } from './plan.js';
 import { describeReason } from './stale-reason.js';
-import { commitStaging, createStaging, describeStagedOutputs, discardStaging, keepUnchangedFiles } from './staging.js';
+import { commitStaging, createStaging, describeStagedOutputs, discardStaging, keepUnchangedFiles, resetStaging } from './staging.js';
 import { runCommand } from './run-command.js';
 import { describeError, isUnexpected } from './describe-error.js';
 import { ResourceMeter } from '../runs/resource-meter.js';
@@ -34,6 +37,8 @@ export interface ScheduleOptions {
   readonly rejected?: readonly RejectedFile[];
   /** Files in the incoming folder no rule takes: one warning per build. */
   readonly unclaimed?: readonly string[];
+  /** A sharded build's part, carried into the summary. */
+  readonly shard?: BuildSummary['shard'];
   /** Rules over a producer whose list is not known (a dry run): one line each in the plan, never run. */
   readonly unexpanded?: readonly PlannedRun[];
 }
@@ -47,6 +52,8 @@ export interface ScheduleDeps {
   readonly logs?: NodeLogs;
   /** Where each node's latest run is recorded (imgbuild status); without it, nothing is. */
   readonly history?: RunHistory;
+  /** A shared cache of node outputs (`--remote-cache`): asked before a stale node runs, stored into after. */
+  readonly remote?: NodeOutputCache;
 }
 
 export function plannedRun(entry: PlannedNode): PlannedRun {
@@ -64,11 +71,13 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     .filter((p) => p.skipped !== undefined)
     .map((p) => ({ id: p.node.id, rule: p.node.rule.name, item: p.node.item, reason: p.skipKind ?? 'skipped', why: p.skipped! }));
   const runs = new Map(stale.map((p) => [p.node.id, plannedRun(p)]));
+  if (options.dryRun && deps.remote) await markRestorable(stale, runs, deps);
   const fresh = plan.nodes.length - stale.length - skipped.length;
   const unexpanded = options.dryRun ? (options.unexpanded ?? []) : [];
   deps.emit({ type: 'plan', dryRun: options.dryRun, total: plan.nodes.length, fresh, run: [...runs.values(), ...unexpanded], skipped, problems: options.problems ?? [] });
 
   const ran: PlannedRun[] = [];
+  const restored: PlannedRun[] = [];
   const failed: FailedRun[] = [];
   const blocked: Array<PlannedRun & { cause: string }> = [];
   const warnings: Array<{ id: string; message: string }> = [];
@@ -79,7 +88,7 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
       warnings.push({ id: 'status', message });
       deps.emit({ type: 'node-log', node: { id: 'status', rule: '', item: '' }, level: 'warn', message });
     }
-    const summary: BuildSummary = { dryRun: options.dryRun, fresh, ran, failed, blocked, skipped, warnings, ms: Date.now() - started, problems: options.problems ?? [] };
+    const summary: BuildSummary = { dryRun: options.dryRun, fresh, ran, ...(deps.remote && !options.dryRun ? { restored } : {}), failed, blocked, skipped, warnings, ms: Date.now() - started, problems: options.problems ?? [], ...(options.shard ? { shard: options.shard } : {}) };
     deps.emit({ type: 'finish', summary });
     return summary;
   };
@@ -143,9 +152,9 @@ export async function runPlan(plan: Plan, options: ScheduleOptions, deps: Schedu
     const run = runs.get(entry.node.id)!;
     const promise = executeNode(entry, run, keys, outcome, options, deps, warnings, meter).then((failure) => {
       running.delete(promise);
-      if (failure === undefined) {
+      if (failure === 'ran' || failure === 'restored') {
         outcome.set(entry.node.id, 'done');
-        ran.push(run);
+        (failure === 'ran' ? ran : restored).push(run);
       } else {
         outcome.set(entry.node.id, 'failed');
         failed.push({ ...run, error: failure.message, ...(failure.environment ? { environment: true } : {}) });
@@ -191,7 +200,7 @@ async function executeNode(
   deps: ScheduleDeps,
   warnings: Array<{ id: string; message: string }>,
   meter: ResourceMeter,
-): Promise<{ message: string; environment: boolean } | undefined> {
+): Promise<'ran' | 'restored' | { message: string; environment: boolean }> {
   const started = Date.now();
   const { node } = entry;
   const ref = { id: node.id, rule: node.rule.name, item: node.item };
@@ -250,7 +259,28 @@ async function executeNode(
     },
     signal: controller.signal,
   };
+  // The remote cache is asked with the key the node runs with (an aggregate's, re-keyed above): a hit is restored
+  // into the staging folder, checked file by file, and committed like a run's outputs.
+  const remote = deps.remote !== undefined && isCacheable(node.rule) ? deps.remote : undefined;
+  const address = remote ? cacheAddress(key, node, deps.settings) : undefined;
   try {
+    if (remote && address) {
+      const restored = await restoreFromRemote(remote, address, staging, entry, ctx, record);
+      if (restored !== undefined) {
+        const previous = deps.state.get(node.id);
+        if (previous !== undefined) deps.state.record(node.id, null);
+        commitStaging(staging, node.outputs);
+        deps.state.record(node.id, { key, parts, outputs: restored.records, builtAt: new Date().toISOString() });
+        keys.set(node.id, key);
+        log?.add('status', `restored from the remote cache ${remote.description}`);
+        writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
+        record.finish('done', restored.bytes);
+        deps.emit({ type: 'node-done', node: run, ms: Date.now() - started, restored: true });
+        return 'restored';
+      }
+      // A failed restore may have left files: the run starts from an empty staging folder.
+      resetStaging(staging, node.outputs);
+    }
     if (node.rule.run) await node.rule.run(ctx);
     else await runCommand(node.rule.command!(ctx), ctx, (usage) => record.command(usage));
     const described = describeStagedOutputs(staging, node.outputs);
@@ -269,10 +299,11 @@ async function executeNode(
       deps.state.record(node.id, { key, parts: recorded, outputs, builtAt: new Date().toISOString() });
     }
     keys.set(node.id, key);
+    if (remote && address) await storeInRemote(remote, address, node, key, outputs, ctx);
     writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     record.finish('done', outputs.reduce((sum, file) => sum + file[2], 0));
     deps.emit({ type: 'node-done', node: run, ms: Date.now() - started });
-    return undefined;
+    return 'ran';
   } catch (error) {
     discardStaging(staging);
     const file = node.inputs.find((i) => !i.optional)?.path;
@@ -288,6 +319,72 @@ async function executeNode(
   } finally {
     options.cancel?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The node's outputs from the remote cache, restored into `staging` and checked; undefined when there is no usable
+ * entry (a miss; a damaged or unreachable cache is told as a warning and the node runs).
+ */
+async function restoreFromRemote(
+  remote: NodeOutputCache,
+  address: string,
+  staging: ReturnType<typeof createStaging>,
+  entry: PlannedNode,
+  ctx: RunContext,
+  record: NodeRun,
+): Promise<{ records: OutputFileRecord[]; bytes: number } | undefined> {
+  try {
+    const found = await remote.lookup(address);
+    if (found.kind === 'miss') return undefined;
+    if (found.kind === 'unusable') {
+      ctx.warn(`the remote cache's entry for this node is unusable (${found.why}): running it`);
+      return undefined;
+    }
+    ctx.status('restoring from the remote cache');
+    record.step('restoring from the remote cache');
+    const restored = await remote.restore(found.entry, staging, entry.node.outputs);
+    if (!restored.ok) {
+      ctx.warn(`the remote cache's entry for this node is damaged (${restored.why}): not restored, running it`);
+      return undefined;
+    }
+    return restored;
+  } catch (error) {
+    ctx.warn(`could not read the remote cache ${remote.description} (${describeError(error)}): running the node`);
+    return undefined;
+  }
+}
+
+/** Store a node's outputs in the remote cache. Failing to is a warning: the node itself succeeded. */
+async function storeInRemote(remote: NodeOutputCache, address: string, node: BuildNode, key: string, records: readonly OutputFileRecord[], ctx: RunContext): Promise<void> {
+  const roots = new Map(node.outputs.map((o) => [o.name, o.path]));
+  const files: StoredFile[] = records.map(([output, relative, size, , hash]) => {
+    const root = roots.get(output)!;
+    return { path: relative === '' ? root : path.join(root, ...relative.split('/')), output, relative, size, hash };
+  });
+  try {
+    await remote.put(address, { key, rule: node.rule.name, item: node.item, outputs: node.outputs }, files);
+  } catch (error) {
+    ctx.warn(`could not store the outputs in the remote cache ${remote.description}: ${describeError(error)}`);
+  }
+}
+
+/** A dry run says which stale nodes the remote cache would answer (their keys are known before anything runs). */
+async function markRestorable(stale: readonly PlannedNode[], runs: Map<string, PlannedRun>, deps: ScheduleDeps): Promise<void> {
+  const remote = deps.remote!;
+  const asked = stale.filter((p) => isCacheable(p.node.rule));
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < asked.length) {
+      const entry = asked[next++]!;
+      try {
+        const found = await remote.lookup(cacheAddress(entry.key, entry.node, deps.settings));
+        if (found.kind === 'hit') runs.set(entry.node.id, { ...runs.get(entry.node.id)!, restore: true });
+      } catch {
+        // A dry run only says what it can know: an unreachable cache means "would run".
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, asked.length) }, worker));
 }
 
 function sameOutputs(a: readonly (readonly unknown[])[], b: readonly (readonly unknown[])[]): boolean {

@@ -34,6 +34,15 @@ export function createStaging(work: string, nodeId: string, outputs: readonly No
   return { dir, paths };
 }
 
+/** Empty a staging folder again, its output paths as createStaging made them (a restore that failed half-way). */
+export function resetStaging(staging: Staging, outputs: readonly NodeOutput[]): void {
+  fs.rmSync(staging.dir, { recursive: true, force: true });
+  for (const output of outputs) {
+    const staged = staging.paths[output.name]!;
+    fs.mkdirSync(output.folder ? staged : path.dirname(staged), { recursive: true });
+  }
+}
+
 function walkFiles(root: string, relative: string, into: string[]): void {
   for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true })) {
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;

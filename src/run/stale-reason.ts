@@ -6,6 +6,8 @@ export type StaleReason =
   | { readonly kind: 'rule-version-changed'; readonly from: string; readonly to: string }
   | { readonly kind: 'params-changed'; readonly names: readonly string[] }
   | { readonly kind: 'tools-changed'; readonly names: readonly string[] }
+  /** An environment variable the rule declares (`env`) has another value. */
+  | { readonly kind: 'env-changed'; readonly names: readonly string[] }
   | { readonly kind: 'input-changed'; readonly name: string; readonly path: string }
   | { readonly kind: 'input-added'; readonly name: string; readonly path: string }
   | { readonly kind: 'input-removed'; readonly name: string }
@@ -34,6 +36,8 @@ export function describeReason(reason: StaleReason): string {
       return `parameter changed: ${reason.names.join(', ')}`;
     case 'tools-changed':
       return `tool version changed: ${reason.names.join(', ')}`;
+    case 'env-changed':
+      return `environment variable changed: ${reason.names.join(', ')}`;
     case 'input-changed':
       return `input changed: ${reason.name} (${reason.path})`;
     case 'input-added':
