@@ -1,7 +1,7 @@
 // `imgbuild submit slurm|k8s|aws-batch`: run one build as N shards on the engines people have (src/remote).
 import fs from 'node:fs';
 import path from 'node:path';
-import { UsageError } from '../errors.js';
+import { ImgbuildError, UsageError } from '../errors.js';
 import type { BuildSession } from '../run/build-session.js';
 import { type ArrayJob, needsReduce, refuseSecretsInArguments } from '../remote/array-job.js';
 import { submitSlurm, slurmScripts, type TaskOutcome, waitForSlurm } from '../remote/submit-slurm.js';
@@ -88,6 +88,8 @@ export async function runSubmit(session: BuildSession, engine: string | undefine
   const flags = forwardedFlags(tokens);
   const secret = refuseSecretsInArguments(flags);
   if (secret !== undefined) throw new UsageError(secret);
+  const problems = session.configurationProblems(targets.length > 0 ? targets : ['all']);
+  if (problems.length > 0) throw new ImgbuildError('config', problems.length === 1 ? problems[0]! : `${problems.length} configuration errors:\n  ${problems.join('\n  ')}`);
   const { settings } = session;
   const job: ArrayJob = {
     tasks,

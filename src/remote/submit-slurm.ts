@@ -140,7 +140,8 @@ function lastError(log: string): string | undefined {
     return undefined;
   }
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  return [...lines].reverse().find((l) => /error|failed|not run/i.test(l)) ?? lines[lines.length - 1];
+  // imgbuild's own error lines first (`error: node: message`, or `imgbuild: message` when it stopped before any node).
+  return [...lines].reverse().find((l) => l.startsWith('error:')) ?? lines[lines.length - 1];
 }
 
 /** What `scontrol show job` says of each task (while it remembers them): array task id → JobState. */
@@ -211,7 +212,7 @@ export async function waitForSlurm(submitted: Submitted, job: ArrayJob, o: Slurm
     const reduceStates = await scontrolStates(submitted.reduceId, env);
     const r = outcome(0, submitted.reduceId, path.join(o.dir, 'reduce.exit'), path.join(o.dir, 'reduce.log'), reduceStates.get(0));
     const anyFailed = outcomes.some((t) => t.state !== 'done');
-    outcomes.push(r.state === 'done' || !anyFailed ? r : { ...r, state: 'not-run', detail: 'not run: a shard failed' });
+    outcomes.push(r.state === 'done' || !anyFailed ? r : { ...r, state: 'not-run', detail: 'a shard failed' });
   }
   return outcomes;
 }

@@ -397,6 +397,15 @@ export class BuildSession {
    * approval is given for). Producers' items come from their last lists. After a run, the nodes fresh then are
    * taken as they were (a watcher's replan costs what changed).
    */
+  /**
+   * The configuration errors a run of these targets would stop on (rules' `requires`), found from the graph alone:
+   * `imgbuild submit` says them once, before N tasks each fail on them.
+   */
+  configurationProblems(targets: readonly string[]): string[] {
+    if (this.graph === undefined || this.runs === 0) this.expand();
+    return missingRequirements(selectTargets(this.graph!, targets).nodes, this.settings);
+  }
+
   async planNow(targets: readonly string[]): Promise<Plan> {
     // A session that never runs (imgbuild serve) looks at the folders afresh each time; a watcher's graph is
     // kept current by its batches.
