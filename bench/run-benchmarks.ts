@@ -6,7 +6,9 @@
 //   5. The archive catalog: 10,000 exposures ingested, and a box query, in SQLite and PostgreSQL.
 //   6. FITS: a 4096² float32 asinh 99.5 % preview ÷ fitscut (and peak RSS ÷ file size); Rice .fz decode ÷ funpack.
 //   7. A 5,000-item feed refreshed with nothing new: wall time and requests, ÷ one repository check per item (toasty's way).
-// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|preview|toast|feed` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
+//   8. Scale-out: restoring a tiled 8192² image from a file:// remote cache ÷ tiling it; 4 shards' CPU ÷ one build's
+//      (40 images); SLURM's own overhead per task on a single-node cluster; a projection for 10,000 images on 100 nodes.
+// `npm run bench -- tiling|noop|publish|watch|catalog|bzip2|preview|toast|feed|scaleout` runs one of them; `tiling-16k` (not in the default run) tiles 16384².
 // Needs Debian's libvips-tools, ninja-build and time (GNU time, for peak RSS):
 //   apt-get install -y libvips-tools ninja-build time
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,8 @@ import { watchBenchmark } from './watch-benchmark.js';
 import { catalogBenchmark } from './catalog-benchmark.js';
 import { bzip2Benchmark } from './bzip2-benchmark.js';
 import { feedBenchmark } from './feed-benchmark.js';
+import { makeBigPng } from './big-png.js';
+import { scaleoutBenchmark } from './scaleout-benchmark.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.join(ROOT, 'bench', '.out');
@@ -58,29 +62,6 @@ function wall(argv: string[], cwd: string): number {
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function makeBigPng(file: string, side: number): Promise<void> {
-  if (fs.existsSync(file)) return;
-  console.log(`generating ${side}×${side} RGB PNG …`);
-  // A smooth sky with stars and noise: compresses like a real image, not like a flat test card.
-  const raw = Buffer.alloc(side * side * 3);
-  let seed = 12345;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const i = (y * side + x) * 3;
-      const glow = 40 + 60 * Math.exp(-(((x - side / 2) ** 2 + (y - side / 3) ** 2) / (side * side * 0.05)));
-      raw[i] = Math.min(255, glow + random() * 12);
-      raw[i + 1] = Math.min(255, glow * 0.8 + random() * 12);
-      raw[i + 2] = Math.min(255, glow * 1.2 + random() * 12);
-    }
-  }
-  for (let s = 0; s < side * 4; s++) {
-    const i = (Math.floor(random() * side) * side + Math.floor(random() * side)) * 3;
-    raw[i] = raw[i + 1] = raw[i + 2] = 255;
-  }
-  await sharp(raw, { raw: { width: side, height: side, channels: 3 } }).png().toFile(file);
-}
 
 /** A 16384² image is past what the JS generator above can fill quickly: libvips makes its noise. */
 async function makeHugePng(file: string, side: number): Promise<void> {
@@ -194,6 +175,7 @@ if (which === undefined || which === 'watch') await watchBenchmark(OUT, BIN, pro
 if (which === undefined || which === 'catalog') await catalogBenchmark(OUT);
 if (which === undefined || which === 'bzip2') await bzip2Benchmark(OUT);
 if (which === undefined || which === 'feed') await feedBenchmark(OUT);
+if (which === undefined || which === 'scaleout') await scaleoutBenchmark(OUT, BIN, RUNS);
 if (which === undefined || which === 'toast') {
   const yardstick = path.join(OUT, 'tiling', 'incoming', 'big.png');
   await makeBigPng(yardstick, 8192);

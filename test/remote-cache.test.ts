@@ -191,6 +191,36 @@ test('two machines storing the same address at once both succeed and leave one v
   }
 });
 
+test("a store that fails half-way through a put leaves no entry: the index is written after every file", async () => {
+  const shared = new TempProject('imgbuild-rc-shared-');
+  const src = new TempProject('imgbuild-rc-src-');
+  try {
+    const local = new LocalRepository(shared.dir);
+    let uploads = 0;
+    // The store stops answering after 10 files (a network gone, a killed process: the same for a reader).
+    const failing = Object.assign(Object.create(local) as LocalRepository, {
+      putFile: async (p: string, file: string, o: { contentType: string }) => {
+        if (++uploads > 10) throw new Error('connection reset');
+        return local.putFile(p, file, o);
+      },
+    });
+    const files = writeOutputs(src.dir, 'x', 30);
+    const address = 'ee' + '1'.repeat(62);
+    let threw = false;
+    try {
+      await new RepositoryOutputCache(failing).put(address, { key: 'k', rule: 'tiles', item: 'x', outputs: OUTPUTS(src.dir) }, files);
+    } catch {
+      threw = true;
+    }
+    assert.ok(threw, 'the put failed');
+    assert.is((await new RepositoryOutputCache(local).lookup(address)).kind, 'miss', 'no entry names files that were never stored');
+    assert.ok(listFiles(shared.path('blobs')).length > 0, 'some files were stored before the failure');
+  } finally {
+    shared.remove();
+    src.remove();
+  }
+});
+
 test('cache prune --max-size drops the least recently used entries, then the files no entry names; stats', async () => {
   const shared = new TempProject('imgbuild-rc-shared-');
   const src = new TempProject('imgbuild-rc-src-');

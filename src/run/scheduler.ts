@@ -1,6 +1,6 @@
 // Runs a plan's stale nodes in dependency order, `jobs` at a time, and tells everything as events.
 import type { BuildState } from '../cache/build-state.js';
-import { nodeKey, upstreamDigest } from '../cache/node-key.js';
+import { type KeyParts, nodeKey, upstreamDigest } from '../cache/node-key.js';
 import type { BuildNode, RejectedFile } from '../graph/build-graph.js';
 import { type BuiltFile, isCacheable, type RunContext, type UpstreamView } from '../graph/rule.js';
 import type { NodeOutputCache, StoredFile } from '../remote/node-output-cache.js';
@@ -270,7 +270,7 @@ async function executeNode(
         const previous = deps.state.get(node.id);
         if (previous !== undefined) deps.state.record(node.id, null);
         commitStaging(staging, node.outputs);
-        deps.state.record(node.id, { key, parts, outputs: restored.records, builtAt: new Date().toISOString() });
+        deps.state.record(node.id, { key, parts: recordedParts(node, parts, upstreamNodes, keys), outputs: restored.records, builtAt: new Date().toISOString() });
         keys.set(node.id, key);
         log?.add('status', `restored from the remote cache ${remote.description}`);
         writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
@@ -295,8 +295,7 @@ async function executeNode(
       // describes outputs no longer there (the next run would still notice, but the cache must never claim it).
       if (previous !== undefined) deps.state.record(node.id, null);
       commitStaging(staging, node.outputs);
-      const recorded = node.aggregate && node.rule.unaffectedByRemovedUpstream ? { ...parts, covered: upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const) } : parts;
-      deps.state.record(node.id, { key, parts: recorded, outputs, builtAt: new Date().toISOString() });
+      deps.state.record(node.id, { key, parts: recordedParts(node, parts, upstreamNodes, keys), outputs, builtAt: new Date().toISOString() });
     }
     keys.set(node.id, key);
     if (remote && address) await storeInRemote(remote, address, node, key, outputs, ctx);
@@ -319,6 +318,11 @@ async function executeNode(
   } finally {
     options.cancel?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The key parts kept for a node: an aggregate unaffected by removed upstream also notes what it covered. */
+function recordedParts(node: BuildNode, parts: KeyParts, upstreamNodes: readonly BuildNode[], keys: ReadonlyMap<string, string>): KeyParts {
+  return node.aggregate && node.rule.unaffectedByRemovedUpstream ? { ...parts, covered: upstreamNodes.map((u) => [u.id, keys.get(u.id) ?? ''] as const) } : parts;
 }
 
 /**
