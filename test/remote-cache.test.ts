@@ -5,6 +5,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ids, listFiles, REPO_ROOT, TempProject } from './helpers/project.js';
+import { TEXT_PIPELINE } from './helpers/text-pipeline.js';
 import { azureConnectionString, S3_CREDENTIALS, startAzurite, type RunningServer } from './helpers/servers.js';
 import { startS3Child } from './helpers/s3-child.js';
 import { LocalRepository } from '../src/repo/local-repository.js';
@@ -141,6 +142,16 @@ test('a damaged or partial entry is a miss, told, never restored; the run repair
     const fourth = three.json(['all', ...flags]);
     assert.match((fourth.report.warnings ?? []).map((w) => w.message).join('\n'), /entry for this node is unusable \(its format is "something-else"/);
     assert.ok(ids(fourth.report.ran).includes('place:orion-a'));
+    // An index with a file taken out of its list (it would restore part of a pyramid) is unusable too.
+    const tilesIndex = listFiles(shared.path('entries')).find((f) => JSON.parse(fs.readFileSync(shared.path('entries', f), 'utf8')).rule === 'tiles')!;
+    const edited = JSON.parse(fs.readFileSync(shared.path('entries', tilesIndex), 'utf8'));
+    edited.files.pop();
+    fs.writeFileSync(shared.path('entries', tilesIndex), JSON.stringify(edited));
+    fs.rmSync(three.path('work'), { recursive: true });
+    const fifth = three.json(['all', ...flags]);
+    assert.match((fifth.report.warnings ?? []).map((w) => `${w.id}: ${w.message}`).join('\n'), /tiles:orion-a: the remote cache's entry for this node is unusable \(its index does not match its own digest/);
+    assert.ok(ids(fifth.report.ran).includes('tiles:orion-a'));
+    sameTree(one.path('work', 'orion-a', 'tiles'), three.path('work', 'orion-a', 'tiles'));
   } finally {
     for (const p of [shared, one, two, three]) p.remove();
   }
@@ -167,7 +178,7 @@ test('two machines storing the same address at once both succeed and leave one v
     // Outputs that differ between the machines (a rule whose bytes are not deterministic): the worst case.
     const filesA = writeOutputs(a.dir, 'a', 40);
     const filesB = writeOutputs(b.dir, 'b', 40);
-    const meta = { key: 'k', rule: 'tiles', item: 'x', outputs: OUTPUTS(a.dir) };
+    const meta = { key: 'k', rule: 'tiles', item: 'x', outputs: OUTPUTS(a.dir), warnings: [] };
     const cacheA = new RepositoryOutputCache(new LocalRepository(shared.dir));
     const cacheB = new RepositoryOutputCache(new LocalRepository(shared.dir));
     for (let round = 0; round < 5; round++) await Promise.all([cacheA.put('ab' + 'c'.repeat(62), meta, filesA), cacheB.put('ab' + 'c'.repeat(62), meta, filesB)]);
@@ -210,7 +221,7 @@ test("a store that fails half-way through a put leaves no entry: the index is wr
     const address = 'ee' + '1'.repeat(62);
     let threw = false;
     try {
-      await new RepositoryOutputCache(failing).put(address, { key: 'k', rule: 'tiles', item: 'x', outputs: OUTPUTS(src.dir) }, files);
+      await new RepositoryOutputCache(failing).put(address, { key: 'k', rule: 'tiles', item: 'x', outputs: OUTPUTS(src.dir), warnings: [] }, files);
     } catch {
       threw = true;
     }
@@ -232,7 +243,7 @@ test('cache prune --max-size drops the least recently used entries, then the fil
     const addresses = ['01', '02', '03'].map((p) => p + '0'.repeat(62));
     for (const [i, address] of addresses.entries()) {
       const files = writeOutputs(path.join(src.dir, String(i)), `entry${i}`, 5);
-      await cache.put(address, { key: address, rule: 'tiles', item: String(i), outputs: OUTPUTS(src.dir) }, files);
+      await cache.put(address, { key: address, rule: 'tiles', item: String(i), outputs: OUTPUTS(src.dir), warnings: [] }, files);
       // Last used: entry 0 longest ago.
       const entryFile = shared.path('entries', address.slice(0, 2), `${address}.json`);
       const t = new Date(Date.now() - (10 - i) * 3600_000);
@@ -243,6 +254,9 @@ test('cache prune --max-size drops the least recently used entries, then the fil
     assert.is(before.entries, 3);
     assert.is(before.blobs, 15);
     const perEntry = Math.ceil(before.bytes / 3);
+    const dry = await pruneCache(store, { maxBytes: 2 * perEntry + 10, dryRun: true });
+    assert.is(dry.removedEntries, 1);
+    assert.is((await cacheStats(store)).entries, 3, 'a dry run removes nothing');
     const result = await pruneCache(store, { maxBytes: 2 * perEntry + 10 });
     assert.is(result.removedEntries, 1);
     assert.is(result.removedBlobs, 5);
@@ -253,11 +267,17 @@ test('cache prune --max-size drops the least recently used entries, then the fil
     // Fresh blobs no entry names yet (an entry being stored) stay within the grace period.
     const pending = writeOutputs(path.join(src.dir, 'p'), 'pending', 3);
     for (const f of pending) await store.putFile(`blobs/${f.hash.slice(0, 2)}/${f.hash}`, f.path, { contentType: 'application/octet-stream' });
+    // A young entry's files go with it (an entry named them: they are no entry being stored).
+    const young = writeOutputs(path.join(src.dir, 'y'), 'young', 4);
+    await cache.put('09' + '0'.repeat(62), { key: 'y', rule: 'tiles', item: 'y', outputs: OUTPUTS(src.dir), warnings: [] }, young);
     const again = await pruneCache(store, { maxBytes: 0 });
-    assert.is(again.removedEntries, 2);
-    assert.is(again.after.blobs, 3, 'the pending blobs stay');
+    assert.is(again.removedEntries, 3);
+    assert.is(again.keptYoung, 3);
+    assert.is(again.after.blobs, 3, 'only the pending blobs stay');
     const cli = src.cli(['cache', 'stats', '--remote-cache', `file://${shared.dir}`]);
     assert.match(cli.stdout, /0 entries, 3 files/);
+    const dryCli = src.cli(['cache', 'prune', '--max-size', '0', '--grace', '0', '--dry-run', '--remote-cache', `file://${shared.dir}`]);
+    assert.match(dryCli.stdout, /would remove 0 entries and 3 files, .* \(dry run: nothing removed\)/);
     const pruned = src.cli(['cache', 'prune', '--max-size', '0', '--grace', '0', '--remote-cache', `file://${shared.dir}`, '--json']);
     assert.is(JSON.parse(pruned.stdout).removedBlobs, 3);
     assert.is(parseSize('50GB'), 50e9);
@@ -266,6 +286,7 @@ test('cache prune --max-size drops the least recently used entries, then the fil
     const bad = src.cli(['cache', 'prune', '--max-size', 'lots', '--remote-cache', `file://${shared.dir}`]);
     assert.is(bad.code, 2);
     assert.match(bad.stderr, /--max-size "lots": give a size such as 50GB/);
+    assert.match(src.cli(['cache', 'stats', '--remote-cache', `file://${shared.dir}-typo`]).stderr, /there is no folder there \(a typo\? a share not mounted\?\)/);
     const none = src.cli(['cache', 'stats']);
     assert.match(none.stderr, /give --remote-cache URL/);
   } finally {
@@ -287,7 +308,7 @@ const stamp = defineRule({
   forEach: { files: '{id}.txt' },
   inputs: (node) => ({ text: node.file! }),
   outputs: (node) => ({ out: \`\${node.item}.out\` }),
-  run: (ctx) => { fs.appendFileSync('runs.txt', ctx.item + '\\n'); fs.writeFileSync(ctx.outputs.out!, ctx.item + ':' + (process.env.STAMP_MODE ?? '-')); },
+  run: (ctx) => { ctx.warn('a note about ' + ctx.item); fs.appendFileSync('runs.txt', ctx.item + '\\n'); fs.writeFileSync(ctx.outputs.out!, ctx.item + ':' + (process.env.STAMP_MODE ?? '-')); },
 });
 export default defineConfig({ rules: [stamp] });
 `,
@@ -308,6 +329,7 @@ export default defineConfig({ rules: [stamp] });
     fs.rmSync(p.path('cache'), { recursive: true });
     const back = JSON.parse(p.cli(['all', ...flags, '--json'], { STAMP_MODE: 'x' }).stdout);
     assert.equal(ids(back.restored), ['stamp:a', 'stamp:b']);
+    assert.equal(back.warnings.map((w: { id: string; message: string }) => `${w.id}: ${w.message}`).sort(), ['stamp:a: a note about a', 'stamp:b: a note about b'], 'a restore says what the run warned');
     assert.is(fs.readFileSync(p.path('work/a.out'), 'utf8'), 'a:x');
     assert.is(fs.readFileSync(p.path('work/b.out'), 'utf8'), 'b:x');
     assert.is(fs.readFileSync(p.path('runs.txt'), 'utf8').trim().split('\n').length, 4);
@@ -327,6 +349,15 @@ export default defineConfig({ rules: [stamp] });
 test('--remote-cache: a clear line for what it cannot use, and secrets never shown', () => {
   const p = new TempProject('imgbuild-rc-flags-');
   try {
+    // An unreachable cache (nothing listens there): said once, the build goes on without it.
+    p.write('pipeline.config.ts', TEXT_PIPELINE());
+    for (let i = 0; i < 6; i++) p.write(`incoming/t${i}.txt`, `text ${i}`);
+    const down = p.cli(['all', '--json', '--remote-cache', 's3://cache/x', '--s3-endpoint', 'http://127.0.0.1:9'], { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' });
+    assert.is(down.code, 0, down.stderr);
+    const report = JSON.parse(down.stdout);
+    assert.is(report.ran.length, 13);
+    assert.is(report.warnings.length, 1, JSON.stringify(report.warnings));
+    assert.match(report.warnings[0].message, /the remote cache is not used for the rest of this build/);
     const ftp = p.cli(['all', '--dry-run', '--remote-cache', 'ftp://user:hunter2@host/x']);
     assert.is(ftp.code, 2);
     assert.match(ftp.stderr, /ftp: is not a remote cache this tool can use; give file:\/\/\/shared\/folder, s3:\/\/bucket\/prefix or azure:\/\/container\/prefix/);

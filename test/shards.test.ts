@@ -24,6 +24,11 @@ test('--shard auto: SLURM, AWS Batch and Kubernetes array environments, and what
   assert.throws(() => resolveShard('auto', '2', { JOB_COMPLETION_INDEX: '2' }), /3\/2 .* is not a shard/);
   assert.throws(() => resolveShard('0/3', undefined, {}), /is not a shard: I must be 1…N/);
   assert.throws(() => resolveShard('1-3', undefined, {}), /--shard takes I\/N/);
+  // --array=10-30:10: tasks 10, 20, 30 are shards 1, 2, 3.
+  assert.equal(resolveShard('auto', undefined, { SLURM_ARRAY_TASK_ID: '30', SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_STEP: '10', SLURM_ARRAY_TASK_COUNT: '3' }).index, 3);
+  assert.throws(() => resolveShard('auto', undefined, { SLURM_ARRAY_TASK_ID: '25', SLURM_ARRAY_TASK_MIN: '10', SLURM_ARRAY_TASK_STEP: '10', SLURM_ARRAY_TASK_COUNT: '3' }), /not on the array's grid/);
+  assert.throws(() => resolveShard('auto', '5', { SLURM_ARRAY_TASK_ID: '1', SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '4' }), /--shard-count 5 disagrees with SLURM_ARRAY_TASK_COUNT=4/);
+  assert.throws(() => resolveShard('1/99999999999999999999', undefined, {}), /is more than 1,000,000/);
 });
 
 function textProject(n: number): TempProject {
@@ -86,6 +91,14 @@ test('shards built on separate machines, then reindex: the repository of one uns
     const reindex = sharded.cli(['reindex', '--local', 'repo', ...common]);
     assert.is(reindex.code, 0, reindex.stderr);
     assertSameRepository(single.path('repo'), sharded.path('repo'));
+    // The project's own unsharded build afterwards (its work folder empty) finds every data set published as it
+    // would publish it: nothing is rewritten, the publish times and the root index stay as they are.
+    const before = new Map(names.map((n) => [n, fs.readFileSync(sharded.path('repo', n, 'imgbuild.json'), 'utf8')]));
+    const indexBefore = fs.readFileSync(sharded.path('repo', 'index.wtml'), 'utf8');
+    const after = sharded.cli(['all', '--local', 'repo', ...common]);
+    assert.is(after.code, 0, after.stderr);
+    for (const n of names) assert.is(fs.readFileSync(sharded.path('repo', n, 'imgbuild.json'), 'utf8'), before.get(n), `${n} was not published again`);
+    assert.is(fs.readFileSync(sharded.path('repo', 'index.wtml'), 'utf8'), indexBefore);
   } finally {
     single.remove();
     sharded.remove();

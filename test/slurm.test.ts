@@ -55,7 +55,7 @@ test('submit slurm --tasks 3 --wait: an array job and a reduce job build the rep
     const folder = fs.readdirSync(p.path('cache', 'submit'))[0]!;
     const script = fs.readFileSync(p.path('cache', 'submit', folder, 'array.sbatch'), 'utf8');
     assert.match(script, /#SBATCH --array=1-3/);
-    assert.match(script, / all --shard auto --jobs "\$\{SLURM_CPUS_PER_TASK:-1\}" --work .*\/"\$SLURM_ARRAY_TASK_ID"\/work/);
+    assert.match(script, / all --shard "\$SLURM_ARRAY_TASK_ID\/3" --jobs "\$\{SLURM_CPUS_PER_TASK:-1\}" --work .*\/"\$SLURM_ARRAY_TASK_ID"\/work/);
     assert.match(fs.readFileSync(p.path('cache', 'submit', folder, 'reduce.sbatch'), 'utf8'), / reindex --remote-cache/);
     // The tasks stored their outputs in the remote cache: a fresh machine restores them instead of tiling.
     assert.ok(listFiles(path.join(shared.dir, 'entries')).length >= NAMES.length * 4);
@@ -76,7 +76,8 @@ test('submit slurm --tasks 3 --wait: an array job and a reduce job build the rep
 
 test('a failing shard: the reduce job does not run, and the outcome names the shard, its error and its log', async () => {
   if (cluster === undefined) return;
-  const p = project('imgbuild-slurm-fail-');
+  // A project folder with a space in its path: sbatch gets it as one argument, the script quotes it.
+  const p = project('imgbuild slurm-fail-');
   try {
     p.write('incoming/broken.jpg', 'not a JPEG at all');
     const bad = shardOf('broken', 3);
@@ -104,7 +105,18 @@ test('without sbatch on PATH: one clear line', () => {
     assert.match(p.cli(['submit', 'slurm']).stderr, /needs --tasks N/);
     assert.match(p.cli(['submit', 'slurm', '--tasks', '2', '--image', 'x']).stderr, /--image is an option of imgbuild submit k8s/);
     const secret = p.cli(['submit', 'slurm', '--tasks', '2', '--dry-run', '--remote-cache', 's3://cache/x', '--s3-endpoint', 'http://me:hunter2@127.0.0.1:9', ...COMMON]);
-    assert.match(secret.stderr, /holds a URL with a password/);
+    assert.match(secret.stderr, /holds a URL with a credential/);
+    for (const url of ['https://ghp_abcdefghijklmnopqrstuvwxyz0123@feeds.example.org/x', 'https://feeds.example.org/x?api_key=abcdef123456', 'http://u:pa ss@127.0.0.1:9']) {
+      const refused = p.cli(['submit', 'slurm', '--tasks', '2', '--dry-run', '--source-type', 'astropix', '--source-url', url, ...COMMON]);
+      assert.match(refused.stderr, /holds a URL with a credential/, url);
+      assert.not.match(refused.stderr + refused.stdout, /ghp_|abcdef123456|pa ss/);
+    }
+    assert.match(p.cli(['submit', 'slurm', '--tasks', '2', '--dry-run', '--sbatch-arg=--comment=x --array=1-99', ...COMMON]).stderr, /one sbatch option per flag/);
+    assert.match(p.cli(['submit', 'slurm', 'reindex', '--tasks', '2', '--dry-run', ...COMMON]).stderr, /reindex is the reduce step/);
+    assert.match(p.cli(['submit', 'slurm', '--tasks', '2', '--dry-run', '-j', '8', ...COMMON]).stderr, /give --cpus-per-task N/);
+    const asJson = JSON.parse(p.cli(['submit', 'slurm', '--tasks', '2', '--dry-run', '--json', ...COMMON]).stdout);
+    assert.match(asJson.array, /#SBATCH --array=1-2/);
+    assert.match(asJson.reduce, / reindex /);
     assert.not.match(secret.stderr + secret.stdout, /hunter2/);
     // A configuration error is told once, at submission, not by every task.
     const unset = p.cli(['submit', 'slurm', '--tasks', '2', '--dry-run']);

@@ -18,6 +18,8 @@ Usage: imgbuild [target…] [options]
        imgbuild reject ID|GLOB… --why "…"       (never publish it, whatever is rebuilt)
        imgbuild unpublish ID|GLOB…              (take it out of the repository; marks it rejected)
        imgbuild serve [--port N] [--host H]     (the review page, in the WWT engine; default 127.0.0.1:8765)
+       imgbuild submit slurm|k8s|aws-batch --tasks N [target…] [options]   (one build as N shards on a cluster)
+       imgbuild cache stats|prune --max-size SIZE --remote-cache URL       (the shared cache of node outputs)
 
 Targets are 'all' (the default), a stage, rule names, or rule:item (one node, e.g. tiles:orion);
 a target builds what it needs first. 'imgbuild TARGET --help' tells what a target does.
@@ -62,6 +64,12 @@ Options:
   --watch                     keep running: build what arrives in the incoming folder, in batches
   --serve                     with watch: serve the review page too, with the build's live progress
   --poll                      with watch: follow the folders by polling instead of inotify
+  --remote-cache URL          a cache of node outputs shared with other machines: file:///shared/dir,
+                              s3://bucket/prefix or azure://container/prefix (a hit is restored, not run)
+  --remote-cache-conn-env NAME  an azure:// remote cache's connection string is in variable NAME
+  --shard I/N | auto          build only shard I of N (items dealt by a hash of their id); auto: from
+                              SLURM, AWS Batch or Kubernetes array variables (--shard-count N where needed);
+                              the root index is left to a final 'imgbuild reindex'
   -v, --verbose               print every node's log lines
   -h, --help                  this text
   --version                   imgbuild's, Node's, sharp's and libvips' versions
@@ -88,6 +96,8 @@ const REVIEW_USAGE: Readonly<Record<string, string>> = {
   reject: 'imgbuild reject ID|GLOB… --why "…" [options]',
   unpublish: 'imgbuild unpublish ID|GLOB… [options]',
   serve: 'imgbuild serve [--port N] [--host H] [options]',
+  submit: 'imgbuild submit slurm|k8s|aws-batch --tasks N [target…] [options]',
+  cache: 'imgbuild cache stats|prune [--max-size SIZE] --remote-cache URL [options]',
 };
 
 const REVIEW_OPTIONS = `Options (flags override pipeline.config.ts; the same as for the build that made the data sets):
@@ -125,6 +135,22 @@ const STAGES: Readonly<Record<string, string>> = {
   reject: 'never publish the named data sets (IDs or globs) while the rejection stands: --why "…" is required.\nA published one stays published until imgbuild unpublish ID.',
   unpublish: 'take the named data sets out of the repository: root-index entry, then manifest, then files; marks them\nrejected so the next build does not publish them again (imgbuild approve undoes that).',
   serve: 'the review page on http://127.0.0.1:8765/ (--port N, --host H): the data sets with thumbnails, state and WTML\nvalues; a click shows one in the WWT engine (bundled: no internet needed) over the sky grid, with an opacity\nslider; Approve and Reject do what the commands do. imgbuild watch --serve adds the live build progress.',
+  submit:
+    'run one build as N shards on a cluster, then the reduce step (imgbuild reindex) once every shard succeeded:\n' +
+    '  imgbuild submit slurm --tasks N [--cpus-per-task C] [--partition P] [--time T] [--sbatch-arg=--opt=V…] [--wait]\n' +
+    '      writes cache/submit/<time>-slurm/{array,reduce}.sbatch and submits them (a job array, then a job with\n' +
+    '      --dependency=afterok); --wait follows them and says each shard\'s outcome (exit 1 if one failed);\n' +
+    '      --dry-run prints the scripts. Each task works in cache/shards/N/<task>/{work,cache}.\n' +
+    '  imgbuild submit k8s --tasks N --image IMAGE [--secret NAME]   prints an Indexed Job and the reduce Job\n' +
+    '  imgbuild submit aws-batch --tasks N --job-queue Q --job-definition D [--json]   prints the submit-job calls\n' +
+    'Targets and the usual flags (repository, --remote-cache, --publish-url-prefix, …) are passed to every task;\n' +
+    'credentials travel in the environment, never in the scripts.',
+  cache:
+    "the shared cache of node outputs (--remote-cache URL, or remoteCache in the config):\n" +
+    '  imgbuild cache stats [--json]                 entries, files, bytes, least and most recent use\n' +
+    '  imgbuild cache prune --max-size SIZE [--grace S] [--dry-run] [--json]\n' +
+    '      keep the most recently used entries that fit in SIZE (50GB, 500MiB, bytes), remove the rest and\n' +
+    '      their files; files no entry names yet are kept until --grace seconds old (default 3600).',
   reindex: "rebuild the repository's root index.wtml from what the repository holds (any machine can do it),\nwhatever is built locally",
 };
 

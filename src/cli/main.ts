@@ -293,7 +293,7 @@ async function run(argv: string[]): Promise<number> {
     const io = { print: (text: string) => void process.stdout.write(text) };
     const session = await BuildSession.open({ ...request, dryRun: true });
     try {
-      return await runCacheCommand(session, positionals.slice(1), { json: values.json ?? false, ...(values['max-size'] !== undefined ? { maxSize: values['max-size'] } : {}), ...(values.grace !== undefined ? { grace: values.grace } : {}) }, io);
+      return await runCacheCommand(session, positionals.slice(1), { json: values.json ?? false, dryRun: values['dry-run'] ?? false, ...(values['max-size'] !== undefined ? { maxSize: values['max-size'] } : {}), ...(values.grace !== undefined ? { grace: values.grace } : {}) }, io);
     } finally {
       session.close();
     }

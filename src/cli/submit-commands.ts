@@ -83,6 +83,8 @@ export async function runSubmit(session: BuildSession, engine: string | undefine
     if (other === engine) continue;
     for (const flag of flags) if (values[flag] !== undefined) throw new UsageError(`--${flag} is an option of imgbuild submit ${other}`);
   }
+  if (targets.includes('reindex')) throw new UsageError('imgbuild submit: reindex is the reduce step every submission ends with; name the targets the shards build (all, process, publish, a rule)');
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'jobs')) throw new UsageError(`imgbuild submit: -j/--jobs is each task's, from its CPUs: give --cpus-per-task N (slurm) or size the pods (k8s, aws-batch)`);
   const tasks = wholeFlag(values.tasks, '--tasks', engine === 'aws-batch' ? 2 : 1, 10_000);
   if (tasks === undefined) throw new UsageError(`imgbuild submit ${engine} needs --tasks N (how many shards)`);
   const flags = forwardedFlags(tokens);
@@ -98,6 +100,9 @@ export async function runSubmit(session: BuildSession, engine: string | undefine
     shardRoot: path.join(settings.cache, 'shards', String(tasks)),
     reduce: needsReduce(targets, session.rules.some((r) => r.name === 'index')),
   };
+  if (engine !== 'slurm' && settings.repository.kind === 'local') {
+    io.say(`the repository is a local folder (${settings.repository.dir}): each pod or container publishes into its own filesystem unless that path is a volume they share — an S3 or Azure repository is the usual choice there`);
+  }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const dir = path.join(settings.cache, 'submit', `${stamp}-${engine}`);
   const name = `imgbuild-${stamp.slice(0, 19).toLowerCase().replace(/[^a-z0-9]/g, '')}`;
@@ -124,8 +129,9 @@ export async function runSubmit(session: BuildSession, engine: string | undefine
   }
   const cpus = wholeFlag(values['cpus-per-task'], '--cpus-per-task', 1, 4096);
   for (const arg of values['sbatch-arg'] ?? []) {
-    if (!arg.startsWith('-') || /[\n\r]/.test(arg)) throw new UsageError(`--sbatch-arg ${JSON.stringify(arg)}: give one sbatch option such as --account=astro or --mem=8G`);
+    if (!/^--?[A-Za-z]/.test(arg) || /\s/.test(arg)) throw new UsageError(`--sbatch-arg ${JSON.stringify(arg)}: give one sbatch option per flag, such as --sbatch-arg=--account=astro --sbatch-arg=--mem=8G`);
   }
+  if (/[\n\r]/.test(process.cwd()) || /[\n\r]/.test(dir)) throw new UsageError('imgbuild submit slurm: the project folder\'s path holds a line break, which a batch script cannot hold; move the project');
   const o = {
     ...(values.partition !== undefined ? { partition: values.partition } : {}),
     ...(values.time !== undefined ? { time: values.time } : {}),
@@ -140,7 +146,8 @@ export async function runSubmit(session: BuildSession, engine: string | undefine
   }
   if (values['dry-run']) {
     const scripts = slurmScripts(job, o);
-    io.print(scripts.array + (scripts.reduce !== undefined ? `\n# then, with --dependency=afterok:<array job>:\n${scripts.reduce}` : ''));
+    if (values.json) io.print(JSON.stringify({ array: scripts.array, reduce: scripts.reduce ?? null }, null, 2) + '\n');
+    else io.print(scripts.array + (scripts.reduce !== undefined ? `\n# then, with --dependency=afterok:<array job>:\n${scripts.reduce}` : ''));
     return 0;
   }
   const submitted = await submitSlurm(job, o);
@@ -154,11 +161,14 @@ export async function runSubmit(session: BuildSession, engine: string | undefine
   if (values.json) {
     io.print(JSON.stringify({ arrayJob: submitted.arrayId, reduceJob: submitted.reduceId ?? null, folder: dir, outcomes }, null, 2) + '\n');
   } else {
-    for (const t of outcomes) io.say(`${describeTask(t, tasks)}: ${t.state === 'done' ? 'done' : t.state === 'failed' ? `FAILED (${t.detail})` : `not run (${t.detail})`}${t.state === 'done' ? '' : `; log ${path.relative(process.cwd(), t.log) || t.log}`}`);
+    for (const t of outcomes) {
+      const log = t.state !== 'done' && fs.existsSync(t.log) ? `; log ${path.relative(process.cwd(), t.log) || t.log}` : '';
+      io.say(`${describeTask(t, tasks)}: ${t.state === 'done' ? 'done' : t.state === 'failed' ? `FAILED (${t.detail})` : `not run (${t.detail})`}${log}`);
+    }
   }
   return outcomes.every((t) => t.state === 'done') ? 0 : 1;
 }
 
 function describeTask(t: TaskOutcome, tasks: number): string {
-  return t.shard === 0 ? `reduce (job ${t.job})` : `shard ${t.shard}/${tasks} (job ${t.job})`;
+  return t.step === 'reduce' ? `reduce (job ${t.job})` : `shard ${t.shard}/${tasks} (job ${t.job})`;
 }

@@ -160,6 +160,7 @@ function remoteCacheSetting(config: PipelineConfig, projectDir: string, flags: S
     s3Endpoint: checkEndpoint(flags.s3Endpoint, '--s3-endpoint'),
     s3Region: flags.s3Region,
     connEnv: flags.remoteCacheConnEnv ?? config.remoteCacheConnEnv ?? flags.azureConnEnv,
+    connFlag: flags.remoteCacheConnEnv !== undefined ? '--remote-cache-conn-env' : config.remoteCacheConnEnv !== undefined ? 'remoteCacheConnEnv in the pipeline config' : '--azure-conn-env',
   });
   return { remoteCache: spec };
 }

@@ -20,13 +20,34 @@ export function imgbuildCommand(): string[] {
   return [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'imgbuild.js')];
 }
 
+/** Query parameters that carry credentials (signed URLs, API keys). */
+const SECRET_QUERY = /^(?:.*key|.*token|.*secret|sig|signature|x-amz-signature|x-amz-credential|password|pass|auth.*)$/i;
+
 /**
- * The flags forwarded to each task and to the reduce step, minus targets (the reduce step gets `reindex`). A URL
- * with a password in a flag would be written into a script: refuse it (credentials belong in the environment).
+ * The flags are written into scripts and job definitions the user keeps: a URL carrying a credential (a
+ * password, a token as its user name, a key in its query) must not be among them — credentials travel in the
+ * environment. Returns why one is refused, without repeating it.
  */
 export function refuseSecretsInArguments(args: readonly string[]): string | undefined {
-  const bad = args.find((a) => /\/\/[^/@\s]*:[^/@\s]*@/.test(a));
-  return bad === undefined ? undefined : 'a forwarded flag holds a URL with a password: give credentials in environment variables (they reach the tasks), never on the command line';
+  const why = 'a forwarded flag holds a URL with a credential (a password, a token, a key): give credentials in environment variables (they reach the tasks), never on the command line';
+  for (const arg of args) {
+    const at = arg.search(/[a-z][a-z0-9+.-]*:\/\//i);
+    if (at < 0) continue;
+    const text = arg.slice(at);
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined) {
+      if (/:\/\/[^/]*@/.test(text)) return why;
+      continue;
+    }
+    if (url.password !== '' || url.username !== '') return why;
+    for (const name of url.searchParams.keys()) if (SECRET_QUERY.test(name)) return why;
+  }
+  return undefined;
 }
 
 /** POSIX shell quoting, for scripts the user can read and rerun. */

@@ -1,10 +1,12 @@
 // `imgbuild cache stats` and `imgbuild cache prune --max-size`: what a remote cache holds, and keeping it
 // bounded, least recently used first. An entry's last use is its index's write time (a restore rewrites it at
-// most hourly). Pruning deletes entries' indexes first, then the blobs no remaining entry names — but only blobs
-// older than a grace period: a machine storing an entry right now has written its blobs and not yet its index,
-// and must not find them gone (git gc's reasoning). A restore that races a prune finds a blob gone: a miss.
+// most hourly). Pruning deletes entries' indexes first, then their blobs that no remaining entry names. A blob
+// that no entry names at all is removed only once older than a grace period: a machine storing an entry right
+// now has written its blobs and not yet its index, and must not find them gone (git gc's reasoning). A restore
+// that races a prune finds a blob gone: a miss, never a wrong output.
 import type { Repository } from '../repo/repository.js';
 import { blobPath, parseEntry } from './repository-output-cache.js';
+import { ENTRY_FORMAT } from './node-output-cache.js';
 
 export interface CacheStats {
   readonly entries: number;
@@ -50,6 +52,11 @@ export interface PruneResult {
   readonly removedBytes: number;
   /** Entries whose index could not be read or used: removed as well. */
   readonly unusableEntries: number;
+  /** Blobs no entry names, kept because they are younger than the grace period (an entry being stored). */
+  readonly keptYoung: number;
+  readonly keptYoungBytes: number;
+  /** True when nothing was deleted (--dry-run): the figures say what would go. */
+  readonly dryRun: boolean;
   readonly after: CacheStats;
 }
 
@@ -58,6 +65,8 @@ export interface PruneOptions {
   /** Blobs younger than this are kept even when no entry names them (an entry being stored). Default 1 hour. */
   readonly graceMs?: number;
   readonly now?: number;
+  /** Say what would be removed; remove nothing. */
+  readonly dryRun?: boolean;
 }
 
 export const DEFAULT_GRACE_MS = 60 * 60 * 1000;
@@ -69,6 +78,8 @@ export async function pruneCache(store: Repository, options: PruneOptions): Prom
   const blobSize = new Map(blobs.map((b) => [b.path, b.size]));
   // Each entry's blobs, from its index (read 16 at a time: an object store answers them in parallel).
   const named = new Map<string, readonly string[] | undefined>();
+  // Entries another version of imgbuild wrote (another format) are left to it, with every blob.
+  const foreign = new Set<string>();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(16, entries.length) }, async () => {
@@ -76,6 +87,10 @@ export async function pruneCache(store: Repository, options: PruneOptions): Prom
         const e = entries[next++]!;
         const body = await store.get(e.path);
         const entry = body === undefined ? 'gone' : parseEntry(body);
+        if (typeof entry === 'string' && body !== undefined && isForeign(body)) {
+          foreign.add(e.path);
+          continue;
+        }
         named.set(e.path, typeof entry === 'string' ? undefined : [...new Set(entry.files.map((f) => blobPath(f[3])))]);
       }
     }),
@@ -87,6 +102,7 @@ export async function pruneCache(store: Repository, options: PruneOptions): Prom
   const drop: Listed[] = [];
   let unusable = 0;
   for (const e of order) {
+    if (foreign.has(e.path)) continue;
     const files = named.get(e.path);
     if (files === undefined) {
       unusable++;
@@ -101,21 +117,41 @@ export async function pruneCache(store: Repository, options: PruneOptions): Prom
     total += added;
     for (const b of files) kept.add(b);
   }
+  // Blobs the dropped entries named are theirs; blobs no entry names wait out the grace period.
+  const namedByDropped = new Set(drop.flatMap((e) => named.get(e.path) ?? []));
+  const dryRun = options.dryRun ?? false;
   let removedBytes = 0;
   for (const e of drop) {
-    await store.delete(e.path);
+    if (!dryRun) await store.delete(e.path);
     removedBytes += e.size;
   }
   let removedBlobs = 0;
+  let keptYoung = 0;
+  let keptYoungBytes = 0;
   for (const b of blobs) {
-    if (kept.has(b.path) || now - b.modifiedMs < grace) continue;
-    await store.delete(b.path);
+    if (kept.has(b.path) || foreign.size > 0) continue;
+    if (!namedByDropped.has(b.path) && now - b.modifiedMs < grace) {
+      keptYoung++;
+      keptYoungBytes += b.size;
+      continue;
+    }
+    if (!dryRun) await store.delete(b.path);
     removedBlobs++;
     removedBytes += b.size;
   }
   // Empty folders stay: removing one could race a writer between its mkdir and its write.
-  await store.removeStaleTemporaries?.('');
-  return { removedEntries: drop.length, removedBlobs, removedBytes, unusableEntries: unusable, after: await cacheStats(store) };
+  if (!dryRun) await store.removeStaleTemporaries?.('');
+  return { removedEntries: drop.length, removedBlobs, removedBytes, unusableEntries: unusable, keptYoung, keptYoungBytes, dryRun, after: await cacheStats(store) };
+}
+
+/** An entry of another imgbuild's format: JSON with a `format` that is not ours. */
+function isForeign(body: Buffer): boolean {
+  try {
+    const format = (JSON.parse(body.toString('utf8')) as { format?: unknown }).format;
+    return typeof format === 'string' && format !== ENTRY_FORMAT && format.startsWith('imgbuild-cache-entry-');
+  } catch {
+    return false;
+  }
 }
 
 const UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };

@@ -11,6 +11,8 @@ export type EntryFile = readonly [output: string, relative: string, size: number
 
 export interface CacheEntry {
   readonly format: typeof ENTRY_FORMAT;
+  /** entryDigest(): what the entry says of the outputs, hashed, so that an edited or damaged index is unusable. */
+  readonly digest: string;
   readonly address: string;
   /** The node key it was stored for, its rule and item (for people reading `imgbuild cache stats`). */
   readonly key: string;
@@ -19,6 +21,8 @@ export interface CacheEntry {
   readonly platform: string;
   readonly outputs: readonly { readonly name: string; readonly folder: boolean }[];
   readonly files: readonly EntryFile[];
+  /** What the run warned (an image without placement): a restore says it again, as the run did. */
+  readonly warnings?: readonly string[];
   readonly createdAt: string;
   /** Refreshed (at most hourly) when a machine restores it: `imgbuild cache prune` drops the least recently used. */
   readonly usedAt: string;
@@ -49,6 +53,7 @@ export interface EntryMeta {
   readonly rule: string;
   readonly item: string;
   readonly outputs: readonly NodeOutput[];
+  readonly warnings: readonly string[];
 }
 
 export interface NodeOutputCache {

@@ -10,6 +10,8 @@ export interface RemoteCacheFlags {
   readonly s3Region?: string | undefined;
   /** The variable holding an Azure connection string: --remote-cache-conn-env, else --azure-conn-env. */
   readonly connEnv?: string | undefined;
+  /** Which flag (or config key) named it, for messages. */
+  readonly connFlag?: string | undefined;
 }
 
 export function parseRemoteCache(url: string, cwd: string, where: string, flags: RemoteCacheFlags): RepositorySpec {
@@ -21,7 +23,7 @@ export function parseRemoteCache(url: string, cwd: string, where: string, flags:
     if (flags.connEnv === undefined) {
       throw new RepositorySpecError(`${where}: an azure:// remote cache needs --remote-cache-conn-env NAME (an environment variable holding the storage account's connection string)`);
     }
-    return { kind: 'azure', connEnv: flags.connEnv, container, pathPrefix: normalizePrefix(azure[2], where) };
+    return { kind: 'azure', connEnv: flags.connEnv, container, pathPrefix: normalizePrefix(azure[2], where), ...(flags.connFlag !== undefined ? { connFlag: flags.connFlag } : {}) };
   }
   if (!/^(file|s3):/i.test(url)) {
     const scheme = /^[a-z][a-z0-9+.-]*:/i.test(url) ? url.slice(0, url.indexOf(':') + 1) : JSON.stringify(url);

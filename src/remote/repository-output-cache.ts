@@ -14,6 +14,7 @@ import { describeStagedOutputs, type Staging } from '../run/staging.js';
 import type { NodeOutput } from '../graph/build-graph.js';
 import type { Repository } from '../repo/repository.js';
 import { platformOf } from './cache-address.js';
+import { sha256 } from '../cache/file-hasher.js';
 import { type CacheEntry, type CacheLookup, ENTRY_FORMAT, type EntryMeta, type NodeOutputCache, type RestoreResult, type StoredFile } from './node-output-cache.js';
 
 /** Transfers at once per node (object stores answer many small requests in parallel). */
@@ -26,6 +27,11 @@ export const entryPath = (address: string): string => `entries/${address.slice(0
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** The SHA-256 of what an entry says about the outputs: its outputs, files and warnings. */
+export function entryDigest(entry: Pick<CacheEntry, 'outputs' | 'files' | 'warnings' | 'address'>): string {
+  return sha256(JSON.stringify([entry.address, entry.outputs, entry.files, entry.warnings ?? []]));
+}
+
 /** An entry's JSON, checked: undefined when it is not one this version can use. */
 export function parseEntry(body: Buffer, address?: string): CacheEntry | string {
   let entry: Partial<CacheEntry>;
@@ -36,6 +42,9 @@ export function parseEntry(body: Buffer, address?: string): CacheEntry | string 
   }
   if (entry.format !== ENTRY_FORMAT) return `its format is ${JSON.stringify(entry.format)}, not ${ENTRY_FORMAT}`;
   if ((address !== undefined && entry.address !== address) || !Array.isArray(entry.files) || !Array.isArray(entry.outputs)) return 'its index does not describe this entry';
+  if (entry.warnings !== undefined && (!Array.isArray(entry.warnings) || entry.warnings.some((w) => typeof w !== 'string'))) return 'its index holds malformed warnings';
+  // The file list is the whole truth of the node's outputs: one edited out would restore a partial node.
+  if (entry.digest !== entryDigest(entry as CacheEntry)) return 'its index does not match its own digest (edited or damaged)';
   for (const file of entry.files) {
     if (!Array.isArray(file) || typeof file[0] !== 'string' || typeof file[1] !== 'string' || typeof file[2] !== 'number' || typeof file[3] !== 'string' || !HEX64.test(file[3])) {
       return 'its index lists a malformed file';
@@ -46,12 +55,21 @@ export function parseEntry(body: Buffer, address?: string): CacheEntry | string 
   return entry as CacheEntry;
 }
 
+/** `work` over items, `limit` at a time; after a failure nothing new starts, what runs ends, then it throws. */
 async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
+    while (failure === undefined && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== undefined) throw failure.error;
 }
 
 export class RepositoryOutputCache implements NodeOutputCache {
@@ -72,25 +90,43 @@ export class RepositoryOutputCache implements NodeOutputCache {
     const wanted = outputs.map((o) => `${o.name}:${o.folder}`).sort().join(',');
     const stored = entry.outputs.map((o) => `${o.name}:${o.folder}`).sort().join(',');
     if (wanted !== stored) return { ok: false, why: `it holds outputs ${stored}, the rule writes ${wanted}` };
+    const names = new Set(outputs.map((o) => o.name));
+    const stray = entry.files.find((f) => !names.has(f[0]));
+    if (stray !== undefined) return { ok: false, why: `it lists a file of an output the rule does not have (${JSON.stringify(stray[0])})` };
     const missing: string[] = [];
+    // Only the store's own failures (unreachable, refused) escape as errors; a file that cannot be written
+    // where the entry says (a folder in the way) is this entry's problem: a miss.
     await eachLimited(entry.files, CONCURRENCY, async ([output, relative, , hash]) => {
       const root = staging.paths[output]!;
       const target = relative === '' ? root : path.join(root, ...relative.split('/'));
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
-      if (!(await this.getBlob(hash, target))) missing.push(relative === '' ? output : `${output}/${relative}`);
+      const shown = relative === '' ? output : `${output}/${relative}`;
+      try {
+        await fs.promises.mkdir(path.dirname(target), { recursive: true });
+        if (!(await this.getBlob(hash, target))) missing.push(shown);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EISDIR' || code === 'ENOTDIR' || code === 'EEXIST' || code === 'ELOOP') missing.push(shown);
+        else throw error;
+      }
     });
-    if (missing.length > 0) return { ok: false, why: `${missing.length} of its files ${missing.length === 1 ? 'is' : 'are'} gone from the cache (${missing[0]}…)` };
+    if (missing.length > 0) return { ok: false, why: `${missing.length} of its files ${missing.length === 1 ? 'is' : 'are'} gone from the cache or unreadable (${missing[0]}…)` };
     // Hash what was written, as a run's outputs are: the records the build state keeps, and the check.
-    const records = describeStagedOutputs(staging, outputs);
+    let records;
+    try {
+      records = describeStagedOutputs(staging, outputs);
+    } catch (error) {
+      return { ok: false, why: `its files do not make the node's outputs (${(error as Error).message})` };
+    }
     if (records.length !== entry.files.length) return { ok: false, why: `it lists ${entry.files.length} files, ${records.length} were restored` };
     const expected = new Map(entry.files.map((f) => [`${f[0]}\0${f[1]}`, f]));
     let bytes = 0;
     for (const [output, relative, size, , hash] of records) {
       const want = expected.get(`${output}\0${relative}`);
       if (want === undefined || want[2] !== size || want[3] !== hash) {
-        // A blob whose bytes are not its name's is removed, so the run that follows stores it again; a writer
-        // racing this only loses a blob it will find missing (a miss), never gains a wrong one.
-        if (want !== undefined) await this.store.delete(blobPath(want[3])).catch(() => undefined);
+        // A blob whose bytes are not its name's is removed, so the run that follows stores it again (a writer
+        // racing this only loses a blob it will find missing: a miss). One whose bytes match its name is good,
+        // whatever this entry says of its size: other entries may share it.
+        if (want !== undefined && want[3] !== hash) await this.store.delete(blobPath(want[3])).catch(() => undefined);
         return { ok: false, why: `${relative === '' ? output : `${output}/${relative}`} does not have the bytes the entry lists (damaged in the cache)` };
       }
       bytes += size;
@@ -105,8 +141,15 @@ export class RepositoryOutputCache implements NodeOutputCache {
       await this.store.putFile(blobPath(file.hash), file.path, { contentType: 'application/octet-stream' });
     });
     const now = new Date().toISOString();
+    const described = {
+      address,
+      outputs: meta.outputs.map((o) => ({ name: o.name, folder: o.folder })),
+      files: files.map((f) => [f.output, f.relative, f.size, f.hash] as const),
+      ...(meta.warnings.length > 0 ? { warnings: meta.warnings } : {}),
+    };
     const entry: CacheEntry = {
       format: ENTRY_FORMAT,
+      digest: entryDigest(described),
       address,
       key: meta.key,
       rule: meta.rule,
@@ -114,6 +157,7 @@ export class RepositoryOutputCache implements NodeOutputCache {
       platform: platformOf(),
       outputs: meta.outputs.map((o) => ({ name: o.name, folder: o.folder })),
       files: files.map((f) => [f.output, f.relative, f.size, f.hash] as const),
+      ...(meta.warnings.length > 0 ? { warnings: meta.warnings } : {}),
       createdAt: now,
       usedAt: now,
     };

@@ -48,7 +48,11 @@ export function awsBatchScript(job: ArrayJob, o: AwsBatchOptions): string {
     'echo "array job: $ARRAY_JOB_ID"',
   ];
   if (reduce !== undefined) {
-    const [before, after] = JSON.stringify(reduce).split(ARRAY_JOB_ID) as [string, string];
+    // Split at the dependsOn value itself: a flag holding the same text is inside another JSON string, escaped.
+    const marker = JSON.stringify({ jobId: ARRAY_JOB_ID });
+    const text = JSON.stringify(reduce);
+    const at = text.indexOf(marker) + marker.indexOf(ARRAY_JOB_ID);
+    const [before, after] = [text.slice(0, at), text.slice(at + ARRAY_JOB_ID.length)];
     lines.push(`aws batch submit-job --cli-input-json ${shellQuote(before)}"$ARRAY_JOB_ID"${shellQuote(after)} --query jobId --output text`);
   }
   return lines.join('\n') + '\n';

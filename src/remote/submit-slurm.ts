@@ -32,25 +32,37 @@ function header(lines: string[], o: SlurmOptions): void {
   for (const arg of o.sbatchArgs) lines.push(`#SBATCH ${arg}`);
 }
 
+/**
+ * Where sbatch runs a script and writes its log: given on sbatch's command line (an argument vector: a folder
+ * with spaces is one argument) rather than as `#SBATCH` lines, which sbatch splits on whitespace.
+ */
+export function placementArgs(o: SlurmOptions, log: string): string[] {
+  return [`--chdir=${o.cwd}`, `--output=${path.join(o.dir, log)}`];
+}
+
 /** The two batch scripts' text. */
 export function slurmScripts(job: ArrayJob, o: SlurmOptions): SlurmScripts {
   const run = imgbuildCommand().map(shellQuote).join(' ');
   const flags = job.flags.map(shellQuote).join(' ');
   const targets = (job.targets.length > 0 ? job.targets : ['all']).map(shellQuote).join(' ');
   const task = `${shellQuote(job.shardRoot)}/"$SLURM_ARRAY_TASK_ID"`;
+  const rerun = (log: string): string => `# rerun: sbatch ${placementArgs(o, log).map(shellQuote).join(' ')} ${shellQuote(path.join(o.dir, log.startsWith('task') ? 'array.sbatch' : 'reduce.sbatch'))}`;
   const array = [
     '#!/bin/bash',
-    `# imgbuild: ${job.tasks} shards of one build (written by imgbuild submit slurm; sbatch this file to run it again)`,
+    `# imgbuild: ${job.tasks} shards of one build (written by imgbuild submit slurm)`,
+    rerun('task-%a.log'),
+    '#   (one task again: add --array=I; each task builds shard $SLURM_ARRAY_TASK_ID of ' + job.tasks + ')',
     `#SBATCH --job-name=${o.name}`,
     `#SBATCH --array=1-${job.tasks}`,
-    `#SBATCH --chdir=${o.cwd}`,
-    `#SBATCH --output=${path.join(o.dir, 'task-%a.log')}`,
     ...(o.cpusPerTask !== undefined ? [`#SBATCH --cpus-per-task=${o.cpusPerTask}`] : []),
   ];
   header(array, o);
   array.push(
     '',
-    `${run} ${targets} --shard auto --jobs "\${SLURM_CPUS_PER_TASK:-1}" --work ${task}/work --cache ${task}/cache ${flags}`.trimEnd(),
+    `cd ${shellQuote(o.cwd)} || exit 1`,
+    // The shard is the task id itself, not an offset from the array's first task: rerunning task 2 alone
+    // (--array=2) builds shard 2, not all of it.
+    `${run} ${targets} --shard "$SLURM_ARRAY_TASK_ID/${job.tasks}" --jobs "\${SLURM_CPUS_PER_TASK:-1}" --work ${task}/work --cache ${task}/cache ${flags}`.trimEnd(),
     'status=$?',
     `echo "$status" > ${shellQuote(o.dir)}/task-"$SLURM_ARRAY_TASK_ID".exit`,
     'exit "$status"',
@@ -60,15 +72,15 @@ export function slurmScripts(job: ArrayJob, o: SlurmOptions): SlurmScripts {
     ? [
         '#!/bin/bash',
         '# imgbuild: the final, unsharded step after every shard succeeded: the root index over the repository',
+        rerun('reduce.log'),
         `#SBATCH --job-name=${o.name}-reduce`,
-        `#SBATCH --chdir=${o.cwd}`,
-        `#SBATCH --output=${path.join(o.dir, 'reduce.log')}`,
         ...(() => {
           const extra: string[] = [];
           header(extra, o);
           return extra;
         })(),
         '',
+        `cd ${shellQuote(o.cwd)} || exit 1`,
         `${run} reindex ${flags}`.trimEnd(),
         'status=$?',
         `echo "$status" > ${shellQuote(o.dir)}/reduce.exit`,
@@ -117,12 +129,13 @@ export async function submitSlurm(job: ArrayJob, o: SlurmOptions, env: NodeJS.Pr
   fs.writeFileSync(arrayFile, scripts.array, { mode: 0o755 });
   const reduceFile = scripts.reduce !== undefined ? path.join(o.dir, 'reduce.sbatch') : undefined;
   if (reduceFile !== undefined) fs.writeFileSync(reduceFile, scripts.reduce!, { mode: 0o755 });
-  const arrayId = jobIdOf(await slurmCommand('sbatch', ['--parsable', arrayFile], env));
-  const reduceId = reduceFile !== undefined ? jobIdOf(await slurmCommand('sbatch', ['--parsable', `--dependency=afterok:${arrayId}`, '--kill-on-invalid-dep=yes', reduceFile], env)) : undefined;
+  const arrayId = jobIdOf(await slurmCommand('sbatch', ['--parsable', ...placementArgs(o, 'task-%a.log'), arrayFile], env));
+  const reduceId = reduceFile !== undefined ? jobIdOf(await slurmCommand('sbatch', ['--parsable', ...placementArgs(o, 'reduce.log'), `--dependency=afterok:${arrayId}`, '--kill-on-invalid-dep=yes', reduceFile], env)) : undefined;
   return { arrayId, reduceId, scripts: { array: arrayFile, reduce: reduceFile } };
 }
 
 export interface TaskOutcome {
+  readonly step: 'shard' | 'reduce';
   /** 1-based shard; 0 for the reduce step. */
   readonly shard: number;
   readonly job: string;
@@ -192,25 +205,25 @@ export async function waitForSlurm(submitted: Submitted, job: ArrayJob, o: Slurm
     await new Promise((r) => setTimeout(r, wait.pollMs ?? 500));
   }
   const states = await scontrolStates(submitted.arrayId, env);
-  const outcome = (shard: number, jobName: string, exitFile: string, log: string, state: string | undefined): TaskOutcome => {
+  const outcome = (step: 'shard' | 'reduce', shard: number, jobName: string, exitFile: string, log: string, state: string | undefined): TaskOutcome => {
     let code: number | undefined;
     try {
       code = Number(fs.readFileSync(exitFile, 'utf8').trim());
     } catch {
       code = undefined;
     }
-    if (code === 0) return { shard, job: jobName, state: 'done', detail: 'succeeded', log };
-    if (code !== undefined) return { shard, job: jobName, state: 'failed', detail: `exit ${code}${(() => { const e = lastError(log); return e ? `: ${e}` : ''; })()}`, log };
-    if (state !== undefined && state !== 'COMPLETED') return { shard, job: jobName, state: state === 'CANCELLED' ? 'not-run' : 'failed', detail: `SLURM says ${state}`, log };
-    return { shard, job: jobName, state: 'not-run', detail: 'it left no exit status (killed before it ended, or never started)', log };
+    if (code === 0) return { step, shard, job: jobName, state: 'done', detail: 'succeeded', log };
+    if (code !== undefined) return { step, shard, job: jobName, state: 'failed', detail: `exit ${code}${(() => { const e = lastError(log); return e ? `: ${e}` : ''; })()}`, log };
+    if (state !== undefined && state !== 'COMPLETED') return { step, shard, job: jobName, state: 'failed', detail: state === 'CANCELLED' ? 'cancelled' : `SLURM says ${state}`, log };
+    return { step, shard, job: jobName, state: 'not-run', detail: 'it left no exit status (killed before it ended, or never started)', log };
   };
   const outcomes: TaskOutcome[] = [];
   for (let shard = 1; shard <= job.tasks; shard++) {
-    outcomes.push(outcome(shard, `${submitted.arrayId}_${shard}`, path.join(o.dir, `task-${shard}.exit`), path.join(o.dir, `task-${shard}.log`), states.get(shard)));
+    outcomes.push(outcome('shard', shard, `${submitted.arrayId}_${shard}`, path.join(o.dir, `task-${shard}.exit`), path.join(o.dir, `task-${shard}.log`), states.get(shard)));
   }
   if (submitted.reduceId !== undefined) {
     const reduceStates = await scontrolStates(submitted.reduceId, env);
-    const r = outcome(0, submitted.reduceId, path.join(o.dir, 'reduce.exit'), path.join(o.dir, 'reduce.log'), reduceStates.get(0));
+    const r = outcome('reduce', 0, submitted.reduceId, path.join(o.dir, 'reduce.exit'), path.join(o.dir, 'reduce.log'), reduceStates.get(0));
     const anyFailed = outcomes.some((t) => t.state !== 'done');
     outcomes.push(r.state === 'done' || !anyFailed ? r : { ...r, state: 'not-run', detail: 'a shard failed' });
   }

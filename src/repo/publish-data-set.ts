@@ -70,6 +70,15 @@ interface Progress {
   readonly touched: Set<string>;
 }
 
+function sameFiles(listed: DataSetManifest['files'], files: readonly FileToPublish[]): boolean {
+  if (listed.length !== files.length) return false;
+  const byPath = new Map(listed.map((f) => [f.path, f]));
+  return files.every((f) => {
+    const had = byPath.get(f.path);
+    return had !== undefined && had.sha256 === f.sha256 && had.size === f.size;
+  });
+}
+
 export async function readProgress(repository: Repository, id: string): Promise<Progress | undefined> {
   const bytes = await repository.get(`${id}/${PROGRESS_NAME}`);
   if (bytes === undefined) return undefined;
@@ -119,6 +128,11 @@ async function publishUnlocked(
   await repository.removeStaleTemporaries?.(id);
   const previous = await readManifest(repository, id);
   const recorded = await readProgress(repository, id);
+  if (recorded === undefined && previous?.key === key && previous.sourcePublishedAt === options.sourcePublishedAt && sameFiles(previous.files, files)) {
+    // Already published exactly so (by another machine: a shard, a cluster task): nothing is written, and its
+    // publish time, which orders the root index, stays the first publisher's.
+    return { uploaded: 0, uploadedBytes: 0, unchanged: files.length, removed: 0 };
+  }
   // What is in the repository now: the manifest's files, what an interrupted attempt recorded, and the paths it
   // may have written without recording them (unknown content: uploaded again, removed if no longer wanted).
   const known = new Map([...(previous?.files ?? []).map((f): [string, string] => [f.path, f.sha256]), ...(recorded?.known ?? [])]);

@@ -9,7 +9,8 @@ const PATTERNS: RegExp[] = [
   /(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"']+/gi,
   /(aws_secret_access_key\s*=\s*)\S+/gi,
   // A password in a URL (`--s3-endpoint http://user:PASS@host`): scheme://user: is kept, the password goes.
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]+(?=@)/gi,
+  // Up to the last '@' before the host, so a password holding '@' or a space goes whole.
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^/\n]*(?=@[^@/\s]+)/gi,
 ];
 
 const known = new Set<string>();

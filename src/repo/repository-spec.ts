@@ -7,7 +7,7 @@ import { assertRepositoryPath, type Repository } from './repository.js';
 
 export type RepositorySpec =
   | { readonly kind: 'local'; readonly dir: string }
-  | { readonly kind: 'azure'; readonly connEnv: string; readonly container: string; readonly pathPrefix: string }
+  | { readonly kind: 'azure'; readonly connEnv: string; readonly container: string; readonly pathPrefix: string; /** The flag that named connEnv, for messages (default --azure-conn-env). */ readonly connFlag?: string }
   | { readonly kind: 's3'; readonly bucket: string; readonly prefix: string; readonly endpoint?: string | undefined; readonly region?: string | undefined };
 
 export class RepositorySpecError extends ImgbuildError {
@@ -39,7 +39,7 @@ export async function openRepository(spec: RepositorySpec, env: NodeJS.ProcessEn
         // The machine's environment, not the command line, is missing something: exit 1, as missing AWS credentials.
         throw new ImgbuildError(
           'environment',
-          `the environment variable ${spec.connEnv} (named by --azure-conn-env) is not set; export it with the storage account's connection string`,
+          `the environment variable ${spec.connEnv} (named by ${spec.connFlag ?? '--azure-conn-env'}) is not set; export it with the storage account's connection string`,
         );
       }
       registerSecret(connectionString);

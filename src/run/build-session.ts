@@ -43,6 +43,7 @@ import { runPlan } from './scheduler.js';
 import { clearStaging } from './staging.js';
 import type { NodeOutputCache } from '../remote/node-output-cache.js';
 import { RepositoryOutputCache } from '../remote/repository-output-cache.js';
+import { GuardedCache } from '../remote/guarded-cache.js';
 import { rejectedInShard, selectShard } from '../remote/shard.js';
 
 /** One run of a session. Unset fields take the session's request's values. */
@@ -223,7 +224,8 @@ export class BuildSession {
     const cancel = run.cancel ?? request.cancel;
     const jobs = resolveJobs(request.config, request.overrides ?? {});
     const history = dryRun ? undefined : (this.history ??= new RunHistory(settings.cache));
-    const remote = await this.remoteCache();
+    const opened = await this.remoteCache();
+    const remote = opened ? new GuardedCache(opened) : undefined;
     const deps = { state, settings, repository: this.repository, emit, logs: new NodeLogs(settings.cache), ...(history ? { history } : {}), ...(remote ? { remote } : {}) };
 
     // Producers first (docs/seams.md §3): what they list is expanded into nodes in this same build.

@@ -298,7 +298,7 @@ async function executeNode(
       deps.state.record(node.id, { key, parts: recordedParts(node, parts, upstreamNodes, keys), outputs, builtAt: new Date().toISOString() });
     }
     keys.set(node.id, key);
-    if (remote && address) await storeInRemote(remote, address, node, key, outputs, ctx);
+    if (remote && address) await storeInRemote(remote, address, node, key, outputs, warnings.filter((w) => w.id === node.id).map((w) => w.message), ctx);
     writeLog(log, 'done', (message) => deps.emit({ type: 'node-log', node: ref, level: 'warn', message }));
     record.finish('done', outputs.reduce((sum, file) => sum + file[2], 0));
     deps.emit({ type: 'node-done', node: run, ms: Date.now() - started });
@@ -351,6 +351,8 @@ async function restoreFromRemote(
       ctx.warn(`the remote cache's entry for this node is damaged (${restored.why}): not restored, running it`);
       return undefined;
     }
+    // What the run that made these outputs warned about holds for them still.
+    for (const message of found.entry.warnings ?? []) ctx.warn(message);
     return restored;
   } catch (error) {
     ctx.warn(`could not read the remote cache ${remote.description} (${describeError(error)}): running the node`);
@@ -359,14 +361,14 @@ async function restoreFromRemote(
 }
 
 /** Store a node's outputs in the remote cache. Failing to is a warning: the node itself succeeded. */
-async function storeInRemote(remote: NodeOutputCache, address: string, node: BuildNode, key: string, records: readonly OutputFileRecord[], ctx: RunContext): Promise<void> {
+async function storeInRemote(remote: NodeOutputCache, address: string, node: BuildNode, key: string, records: readonly OutputFileRecord[], warned: readonly string[], ctx: RunContext): Promise<void> {
   const roots = new Map(node.outputs.map((o) => [o.name, o.path]));
   const files: StoredFile[] = records.map(([output, relative, size, , hash]) => {
     const root = roots.get(output)!;
     return { path: relative === '' ? root : path.join(root, ...relative.split('/')), output, relative, size, hash };
   });
   try {
-    await remote.put(address, { key, rule: node.rule.name, item: node.item, outputs: node.outputs }, files);
+    await remote.put(address, { key, rule: node.rule.name, item: node.item, outputs: node.outputs, warnings: warned }, files);
   } catch (error) {
     ctx.warn(`could not store the outputs in the remote cache ${remote.description}: ${describeError(error)}`);
   }
@@ -383,8 +385,9 @@ async function markRestorable(stale: readonly PlannedNode[], runs: Map<string, P
       try {
         const found = await remote.lookup(cacheAddress(entry.key, entry.node, deps.settings));
         if (found.kind === 'hit') runs.set(entry.node.id, { ...runs.get(entry.node.id)!, restore: true });
-      } catch {
-        // A dry run only says what it can know: an unreachable cache means "would run".
+      } catch (error) {
+        // A dry run says what it can know: an unreachable cache means "would run", said once.
+        deps.emit({ type: 'note', message: `could not read the remote cache ${remote.description}: ${describeError(error)}` });
       }
     }
   };
