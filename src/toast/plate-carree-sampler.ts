@@ -110,14 +110,18 @@ const BLOCK_TOLERANCE = 0.002;
  * differ by more than 0.002 pixel (near a pole, where longitude turns fast), or that straddles the ±180° seam,
  * is computed pixel by pixel. The mapping is smooth, so elsewhere the interpolation error is far below that.
  * Pixel centres are made from the grid only where they are needed exactly (about one pixel in eight).
+ *
+ * This is the hot loop of TOAST tiling (65,536 samples a tile): the interpolation and the bilinear sample are
+ * written out inline, with no call or allocation per pixel (V8 would not inline them); the arithmetic is that of
+ * sampleAt, so are the bytes.
  */
 export function sampleTile(image: RasterImage, projection: AllSkyProjection, pixels: PixelGrid, side: number, out: Uint8Array): void {
   const frame = frameOf(projection);
   const v = new Float64Array(3);
   const uw = new Float64Array(2);
   const centre = new Float64Array(3);
-  const exact = (p: number): void => {
-    pixelCentre(pixels, p % side, (p - (p % side)) / side, centre);
+  const exact = (px: number, py: number): void => {
+    pixelCentre(pixels, px, py, centre);
     imageCoordinates(image, projection, frame, centre[0]!, centre[1]!, centre[2]!, v, uw);
   };
   // Exact coordinates on the lattice of block corners: columns/rows 0, 4, …, side−4 and side−1.
@@ -127,44 +131,70 @@ export function sampleTile(image: RasterImage, projection: AllSkyProjection, pix
   const cw = new Float64Array(lattice * lattice);
   for (let j = 0; j < lattice; j++) {
     for (let i = 0; i < lattice; i++) {
-      exact(at(j) * side + at(i));
+      exact(at(i), at(j));
       cu[j * lattice + i] = uw[0]!;
       cw[j * lattice + i] = uw[1]!;
     }
   }
-  const half = image.width / 2;
+  const { data, width, height, channels } = image;
+  const step = channels >= 3 ? 1 : 0; // a grey map repeats its one channel
+  const half = width / 2;
   for (let bj = 0; bj < lattice - 1; bj++) {
+    const y0 = at(bj), y1 = at(bj + 1);
+    const spanY = y1 - y0;
+    const yEnd = bj === lattice - 2 ? side : y1; // the last block row also covers the tile's last row
     for (let bi = 0; bi < lattice - 1; bi++) {
       const k = bj * lattice + bi;
       const u00 = cu[k]!, u10 = cu[k + 1]!, u01 = cu[k + lattice]!, u11 = cu[k + lattice + 1]!;
       const w00 = cw[k]!, w10 = cw[k + 1]!, w01 = cw[k + lattice]!, w11 = cw[k + lattice + 1]!;
-      const x0 = at(bi), x1 = at(bi + 1), y0 = at(bj), y1 = at(bj + 1);
-      const spanX = x1 - x0, spanY = y1 - y0;
-      const interpolate = (px: number, py: number): void => {
-        const fx = (px - x0) / spanX;
-        const fy = (py - y0) / spanY;
-        const a = (1 - fx) * (1 - fy), b = fx * (1 - fy), c = (1 - fx) * fy, d = fx * fy;
-        uw[0] = u00 * a + u10 * b + u01 * c + u11 * d;
-        uw[1] = w00 * a + w10 * b + w01 * c + w11 * d;
-      };
+      const x0 = at(bi), x1 = at(bi + 1);
+      const spanX = x1 - x0;
+      const xEnd = bi === lattice - 2 ? side : x1; // the last block column also covers the tile's last column
       let smooth = Math.max(u00, u10, u01, u11) - Math.min(u00, u10, u01, u11) < half;
       if (smooth) {
-        // The block's middle pixel, exact and interpolated, must agree.
+        // The block's middle pixel, exact and interpolated (the formula of the loop below), must agree.
         const mx = x0 + (spanX >> 1), my = y0 + (spanY >> 1);
-        exact(my * side + mx);
-        const eu = uw[0]!, ew = uw[1]!;
-        interpolate(mx, my);
-        smooth = Math.abs(uw[0]! - eu) < BLOCK_TOLERANCE && Math.abs(uw[1]! - ew) < BLOCK_TOLERANCE;
+        exact(mx, my);
+        const fx = (mx - x0) / spanX, fy = (my - y0) / spanY;
+        const a = (1 - fx) * (1 - fy), b = fx * (1 - fy), c = (1 - fx) * fy, d = fx * fy;
+        smooth = Math.abs(u00 * a + u10 * b + u01 * c + u11 * d - uw[0]!) < BLOCK_TOLERANCE && Math.abs(w00 * a + w10 * b + w01 * c + w11 * d - uw[1]!) < BLOCK_TOLERANCE;
       }
-      // Pixels of this block: rows y0…y1−1 and columns x0…x1−1, plus the last row/column of the tile.
-      const yEnd = bj === lattice - 2 ? side : y1;
-      const xEnd = bi === lattice - 2 ? side : x1;
       for (let py = y0; py < yEnd; py++) {
+        const fy = (py - y0) / spanY;
         for (let px = x0; px < xEnd; px++) {
-          const p = py * side + px;
-          if (smooth) interpolate(px, py);
-          else exact(p);
-          sampleAt(image, uw[0]!, uw[1]!, out, p * 4);
+          let u: number, wRaw: number;
+          if (smooth) {
+            const fx = (px - x0) / spanX;
+            const a = (1 - fx) * (1 - fy), b = fx * (1 - fy), c = (1 - fx) * fy, d = fx * fy;
+            u = u00 * a + u10 * b + u01 * c + u11 * d;
+            wRaw = w00 * a + w10 * b + w01 * c + w11 * d;
+          } else {
+            exact(px, py);
+            u = uw[0]!;
+            wRaw = uw[1]!;
+          }
+          // Bilinear sample (sampleAt, written out): longitude wraps, latitude is clamped. Integer parts by `| 0`
+          // where the value is ≥ 0 (there it is Math.floor); u ≥ −1 here, so the wrap needs no modulo except for
+          // a coordinate past the image's width.
+          const w = wRaw < 0 ? 0 : wRaw > height - 1 ? height - 1 : wRaw;
+          const fu = u >= 0 ? u | 0 : Math.floor(u);
+          const ax = u - fu;
+          const x0i = fu >= 0 && fu < width ? fu : ((fu % width) + width) % width;
+          const x1i = x0i + 1 === width ? 0 : x0i + 1; // across the ±180° seam
+          const yi0 = w | 0;
+          const ay = w - yi0;
+          const yi1 = yi0 + 1 < height ? yi0 + 1 : height - 1;
+          const i00 = (yi0 * width + x0i) * channels;
+          const i10 = (yi0 * width + x1i) * channels;
+          const i01 = (yi1 * width + x0i) * channels;
+          const i11 = (yi1 * width + x1i) * channels;
+          const s00 = (1 - ax) * (1 - ay), s10 = ax * (1 - ay), s01 = (1 - ax) * ay, s11 = ax * ay;
+          const o = (py * side + px) * 4;
+          // Values are 0…255, so (v + 0.5) | 0 is Math.round.
+          out[o] = (data[i00]! * s00 + data[i10]! * s10 + data[i01]! * s01 + data[i11]! * s11 + 0.5) | 0;
+          out[o + 1] = (data[i00 + step]! * s00 + data[i10 + step]! * s10 + data[i01 + step]! * s01 + data[i11 + step]! * s11 + 0.5) | 0;
+          out[o + 2] = (data[i00 + 2 * step]! * s00 + data[i10 + 2 * step]! * s10 + data[i01 + 2 * step]! * s01 + data[i11 + 2 * step]! * s11 + 0.5) | 0;
+          out[o + 3] = 255;
         }
       }
     }
