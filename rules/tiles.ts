@@ -8,8 +8,9 @@ import { studyImage, studyInputs } from './study-image.js';
 
 export default defineRule({
   name: 'tiles',
-  // 2: opaque tiles are stored as RGB PNGs.
-  version: 2,
+  // 2: opaque tiles are stored as RGB PNGs. 3: TOAST tiles and every pyramid's parents are PNGs of our own
+  // encoder (Sub filter, node's zlib; the same pixels, other bytes).
+  version: 3,
   description: 'tile each image into a WWT study pyramid',
   forEach: 'place',
   // A FITS item is tiled from its scaled 8-bit picture (whose key covers the FITS file), not from the file.
