@@ -24,9 +24,9 @@ function chunk(type: string, data: Uint8Array): Buffer {
  * The Sub-filtered scanlines of `rgba` (width × height pixels, 4 bytes each), of its colour channels alone
  * (`channels` 3: an opaque tile) or with alpha (4): each row its filter-type byte (1) then the differences.
  */
-export function subFiltered(rgba: Uint8Array, width: number, height: number, channels: 3 | 4): Buffer {
+export function subFiltered(rgba: Uint8Array, width: number, height: number, channels: 3 | 4, into?: Buffer): Buffer {
   const rowBytes = width * channels + 1;
-  const out = Buffer.allocUnsafe(height * rowBytes);
+  const out = into?.length === height * rowBytes ? into : Buffer.allocUnsafe(height * rowBytes);
   for (let y = 0; y < height; y++) {
     let o = y * rowBytes;
     out[o++] = 1; // Sub
@@ -51,6 +51,10 @@ export function subFiltered(rgba: Uint8Array, width: number, height: number, cha
   return out;
 }
 
+/** Filtered-row buffers free for the next tile (this thread's; a tile's size or another, subFiltered checks). */
+const spare: Buffer[] = [];
+const MAX_SPARE = 8;
+
 function deflate(data: Buffer, level: number): Promise<Buffer> {
   // Output in one piece when it fits (a tile's rarely exceeds its input): node's default 16 KB chunks cost a round
   // trip to this thread each, a tenth of the encoding's CPU.
@@ -70,6 +74,14 @@ export async function encodePng(rgba: Uint8Array, width: number, height: number,
   header[8] = 8; // bits per channel
   header[9] = opaque ? 2 : 6; // truecolour, or truecolour with alpha
   // [10..12]: deflate, adaptive filtering (per-row filter types), no interlace: all 0.
-  const idat = await deflate(subFiltered(rgba, width, height, channels), level);
+  // The filtered rows in a spare buffer of an earlier tile, given back once deflated: a pyramid's worth of them
+  // would otherwise be garbage, and collecting it costs more than filtering.
+  const filtered = subFiltered(rgba, width, height, channels, spare.pop());
+  let idat: Buffer;
+  try {
+    idat = await deflate(filtered, level);
+  } finally {
+    if (spare.length < MAX_SPARE) spare.push(filtered);
+  }
   return Buffer.concat([SIGNATURE, chunk('IHDR', header), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))]);
 }

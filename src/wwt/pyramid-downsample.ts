@@ -132,9 +132,9 @@ function roundFloat32HalfEven(value: number): number {
   return rounded - value === 0.5 && (rounded & 1) !== 0 ? rounded - 1 : rounded;
 }
 
-/** Round once, to 8-bit straight-alpha RGBA (what PNG stores). */
-export function rgbaFromExact(tile: ExactTile): Buffer {
-  const out = Buffer.alloc(PIXELS * 4);
+/** Round once, to 8-bit straight-alpha RGBA (what PNG stores); into `into` if given (every byte is written). */
+export function rgbaFromExact(tile: ExactTile, into?: Uint8Array): Uint8Array {
+  const out = into ?? new Uint8Array(PIXELS * 4);
   const { alpha, premultiplied } = tile;
   for (let p = 0, q = 0, o = 0; p < PIXELS; p++, q += 3, o += 4) {
     const a = alpha[p]!;
@@ -150,7 +150,10 @@ export function rgbaFromExact(tile: ExactTile): Buffer {
       continue;
     }
     out[o + 3] = roundFloat32HalfEven(a * 255); // a float32 times 255 is exact in a double
-    if (a <= 0) continue;
+    if (a <= 0) {
+      out[o] = out[o + 1] = out[o + 2] = 0;
+      continue;
+    }
     for (let c = 0; c < 3; c++) out[o + c] = Math.min(255, roundHalfEven(premultiplied[q + c]! / a));
   }
   return out;
@@ -188,9 +191,11 @@ export async function writeSubtree(
   let written = 0;
   // PNG encoding runs on libvips' threads; keep a few in flight so both cores work while we average.
   const writer = await tileWriter(options.pngCompression, 4);
+  // One 8-bit buffer for every parent: the writer is done with it once write() returns (it filters synchronously).
+  const rgba = new Uint8Array(PIXELS * 4);
   const write = async (level: number, x: number, y: number, tile: ExactTile): Promise<void> => {
     written++;
-    await writer.write(tilePath(root, level, x, y), rgbaFromExact(tile));
+    await writer.write(tilePath(root, level, x, y), rgbaFromExact(tile, rgba));
   };
   /** A deepest tile as 8-bit RGBA, or null where there is none. */
   const read = async (x: number, y: number): Promise<Uint8Array | null> => {
@@ -233,7 +238,8 @@ export async function writeSubtree(
 
 /**
  * PNG tiles deflated on libuv's threads and written, at most `inFlight` at once: `write` returns once the tile is
- * queued and a slot is free, `drain` once every tile is on disk.
+ * queued and a slot is free, `drain` once every tile is on disk. `write` reads `rgba` before it first yields
+ * (filtered into a buffer of its own), so the caller may reuse it as soon as the call returns its promise.
  */
 export async function tileWriter(pngCompression: number, inFlight: number): Promise<{ write(file: string, rgba: Uint8Array): Promise<void>; drain(): Promise<void> }> {
   const pending = new Set<Promise<void>>();
