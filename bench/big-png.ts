@@ -1,9 +1,11 @@
 // The benchmarks' 8192² input: a smooth sky with stars and noise, generated once.
 import fs from 'node:fs';
+import path from 'node:path';
 import sharp from 'sharp';
 
 export async function makeBigPng(file: string, side: number): Promise<void> {
   if (fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true }); // `bench -- toast` alone runs before the tiling benchmark made it
   console.log(`generating ${side}×${side} RGB PNG …`);
   // A smooth sky with stars and noise: compresses like a real image, not like a flat test card.
   const raw = Buffer.alloc(side * side * 3);

@@ -189,7 +189,7 @@ test('--help per command and rule, with defaults; --version names imgbuild, Node
       assert.match(help.stdout, '--incoming DIR  images to process [incoming]');
       assert.match(help.stdout, '--cache DIR     build state [cache]');
     }
-    assert.match(p.cli(['tiles', '--help']).stdout, 'pngCompression 6');
+    assert.match(p.cli(['tiles', '--help']).stdout, 'pngCompression 2');
     assert.match(p.cli(['process', '--help']).stdout, 'upload nothing');
     assert.match(p.cli(['--help']).stdout, '--incoming DIR|URI          folder of images to process (default: incoming)');
     assertOneLineError(p, ['nosuch', '--help'], 2, 'usage', /no help for "nosuch"/);

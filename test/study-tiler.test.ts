@@ -7,6 +7,8 @@ import sharp from 'sharp';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { studyLayout, tileCounts } from '../src/wwt/study-layout.js';
+import { encodePng } from '../src/wwt/png-encode.js';
+import { exactFromRgba, parentOf, parentOfRgba, rgbaFromExact } from '../src/wwt/pyramid-downsample.js';
 import { makeThumbnail, tileStudy } from '../src/wwt/study-tiler.js';
 import { pixelAt, rawRgba, writeCoordinatePng } from './helpers/images.js';
 import { listFiles } from './helpers/project.js';
@@ -140,6 +142,48 @@ test('parent levels are unbiased: every level is the exact box mean of the full-
     const bias = sum / count;
     assert.ok(Math.abs(bias) < 0.1, `level ${level}: mean error ${bias.toFixed(3)} grey levels`);
   }
+});
+
+test('parents straight from 8-bit children are bit for bit those from exact children; rounding is half to even', () => {
+  // Random RGBA children with every kind of alpha (0, partial, 255), and a missing one.
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+  const child = (): Uint8Array => {
+    const rgba = new Uint8Array(256 * 256 * 4);
+    for (let i = 0; i < rgba.length; i += 4) {
+      rgba[i] = random();
+      rgba[i + 1] = random();
+      rgba[i + 2] = random();
+      const kind = random() % 4;
+      rgba[i + 3] = kind === 0 ? 0 : kind === 1 ? random() : 255;
+    }
+    return rgba;
+  };
+  const children = [child(), null, child(), child()];
+  const direct = parentOfRgba(children);
+  const viaExact = parentOf(children.map((c) => (c ? exactFromRgba(c) : null)));
+  assert.equal(Buffer.from(direct.alpha.buffer), Buffer.from(viaExact.alpha.buffer));
+  assert.equal(Buffer.from(direct.premultiplied.buffer), Buffer.from(viaExact.premultiplied.buffer));
+  // Opaque means ending in .5 round to the even neighbour: 0.5 → 0, 1.5 → 2, 2.5 → 2, 254.5 → 254; others to nearest.
+  const exact = { premultiplied: new Float32Array(256 * 256 * 3), alpha: new Float32Array(256 * 256).fill(1) };
+  exact.premultiplied.set([0.5, 1.5, 2.5, 254.5, 3.25, 3.75, 255, 0]);
+  assert.equal([...rgbaFromExact(exact).subarray(0, 12)], [0, 2, 2, 255, 254, 3, 4, 255, 255, 0, 0, 255]);
+});
+
+test('tile PNGs (Sub filter, node zlib) decode to exactly the pixels given: RGB when opaque, RGBA otherwise, any level', async () => {
+  let seed = 11;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % 256);
+  const rgba = new Uint8Array(256 * 256 * 4);
+  for (let i = 0; i < rgba.length; i++) rgba[i] = (i & 3) === 3 ? 255 : (i >> 10) % 256 ^ random() % 8; // gradients and noise
+  for (const level of [0, 2, 9]) {
+    const opaque = await sharp(await encodePng(rgba, 256, 256, true, level)).raw().toBuffer({ resolveWithObject: true });
+    assert.is(opaque.info.channels, 3);
+    assert.ok(opaque.data.equals(Buffer.from(rgba.filter((_v, i) => (i & 3) !== 3))), `opaque, level ${level}`);
+  }
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = random(); // now with alpha, every value
+  const translucent = await sharp(await encodePng(rgba, 256, 256, false, 2)).raw().toBuffer({ resolveWithObject: true });
+  assert.is(translucent.info.channels, 4);
+  assert.ok(translucent.data.equals(Buffer.from(rgba)), 'RGBA');
 });
 
 test('an opaque black image keeps every tile that overlaps it (no blank-skipping inside the image)', async () => {

@@ -89,41 +89,55 @@ export function toastTile(level: number, x: number, y: number): ToastTile {
 
 /**
  * The subdivision's vertices of one tile (257 × 257 unit vectors, xyz interleaved): what its pixel centres are
- * made from (pixelCentre). Kept apart from the centres because a sampler needs only some of them exactly.
+ * made from (pixelCentre). Kept apart from the centres because a sampler needs only some of them exactly — and
+ * so the finest vertices (an odd row or column, three quarters of them) are made only when a centre needs them
+ * (`known` marks those made).
  */
 export interface PixelGrid {
   readonly grid: Float64Array;
+  readonly known: Uint8Array;
   readonly increasing: boolean;
 }
 
-/** Floats in one tile's vertex grid: a caller tiling many tiles passes one scratch array of this length. */
-export const PIXEL_GRID_LENGTH = (TILE_SIZE + 1) * (TILE_SIZE + 1) * 3;
+/** Room for one tile's vertex grid: a caller tiling many tiles makes one (pixelGridScratch) and passes it on. */
+export interface PixelGridScratch {
+  readonly grid: Float64Array;
+  readonly known: Uint8Array;
+}
+
+const SIDE = TILE_SIZE + 1;
+
+export function pixelGridScratch(): PixelGridScratch {
+  return { grid: new Float64Array(SIDE * SIDE * 3), known: new Uint8Array(SIDE * SIDE) };
+}
+
+/** grid[target] = the midpoint of grid[a] and grid[b] (vertex indices). */
+function midInto(grid: Float64Array, target: number, a: number, b: number): void {
+  const x = grid[a * 3]! + grid[b * 3]!;
+  const y = grid[a * 3 + 1]! + grid[b * 3 + 1]!;
+  const z = grid[a * 3 + 2]! + grid[b * 3 + 2]!;
+  const norm = Math.sqrt(x * x + y * y + z * z); // not Math.hypot: several times slower in V8
+  grid[target * 3] = x / norm;
+  grid[target * 3 + 1] = y / norm;
+  grid[target * 3 + 2] = z / norm;
+}
 
 /**
- * The vertices of the subdivision eight levels down (each pixel is one of its quads), computed on the 257 × 257
- * grid, coarse to fine, with no allocation per point: each new vertex is the midpoint of an edge of its quad, or of
- * the quad's diagonal, exactly as the recursive definition makes it (the same sums in the same order, so the same
- * bits). `into`, if given, is overwritten and returned in the grid (no allocation per tile).
+ * The vertices of the subdivision eight levels down (each pixel is one of its quads), on the 257 × 257 grid,
+ * coarse to fine with no allocation per point: each new vertex is the midpoint of an edge of its quad, or of the
+ * quad's diagonal, exactly as the recursive definition makes it (the same sums in the same order, so the same
+ * bits). Made here down to the even rows and columns; the last subdivision is left to pixelCentre. `scratch`, if
+ * given, is overwritten and used (no allocation per tile).
  */
-export function pixelGrid(tile: ToastTile, into?: Float64Array): PixelGrid {
+export function pixelGrid(tile: ToastTile, scratch?: PixelGridScratch): PixelGrid {
   const n = TILE_SIZE;
-  const side = n + 1;
-  const grid = into ?? new Float64Array(PIXEL_GRID_LENGTH);
+  const { grid, known } = scratch ?? pixelGridScratch();
+  known.fill(0);
   const put = (i: number, j: number, v: Vec3): void => {
-    const k = (j * side + i) * 3;
+    const k = (j * SIDE + i) * 3;
     grid[k] = v[0];
     grid[k + 1] = v[1];
     grid[k + 2] = v[2];
-  };
-  /** grid[(j·side + i)] = midpoint(grid[a], grid[b]), indices in grid cells. */
-  const mid = (target: number, a: number, b: number): void => {
-    const x = grid[a * 3]! + grid[b * 3]!;
-    const y = grid[a * 3 + 1]! + grid[b * 3 + 1]!;
-    const z = grid[a * 3 + 2]! + grid[b * 3 + 2]!;
-    const norm = Math.sqrt(x * x + y * y + z * z);
-    grid[target * 3] = x / norm;
-    grid[target * 3 + 1] = y / norm;
-    grid[target * 3 + 2] = z / norm;
   };
   const [ul, ur, lr, ll] = tile.corners;
   put(0, 0, ul);
@@ -131,32 +145,50 @@ export function pixelGrid(tile: ToastTile, into?: Float64Array): PixelGrid {
   put(n, n, lr);
   put(0, n, ll);
   const { increasing } = tile;
-  for (let step = n; step >= 2; step /= 2) {
+  for (let step = n; step >= 4; step /= 2) {
     const h = step / 2;
     for (let j = 0; j < n; j += step) {
       for (let i = 0; i < n; i += step) {
-        const a = j * side + i; // ul
-        const b = j * side + i + step; // ur
-        const c = (j + step) * side + i + step; // lr
-        const d = (j + step) * side + i; // ll
-        if (increasing) mid((j + h) * side + i + h, d, b);
-        else mid((j + h) * side + i + h, a, c);
-        mid(j * side + i + h, a, b); // top
-        mid((j + h) * side + i + step, b, c); // right
-        mid((j + step) * side + i + h, c, d); // bottom
-        mid((j + h) * side + i, d, a); // left
+        const a = j * SIDE + i; // ul
+        const b = j * SIDE + i + step; // ur
+        const c = (j + step) * SIDE + i + step; // lr
+        const d = (j + step) * SIDE + i; // ll
+        if (increasing) midInto(grid, (j + h) * SIDE + i + h, d, b);
+        else midInto(grid, (j + h) * SIDE + i + h, a, c);
+        midInto(grid, j * SIDE + i + h, a, b); // top
+        midInto(grid, (j + h) * SIDE + i + step, b, c); // right
+        midInto(grid, (j + step) * SIDE + i + h, c, d); // bottom
+        midInto(grid, (j + h) * SIDE + i, d, a); // left
       }
     }
   }
-  return { grid, increasing };
+  return { grid, known, increasing };
+}
+
+/**
+ * Make vertex (i, j) if it is one of the last subdivision's (i or j odd) not made yet: the midpoint of its 2×2
+ * quad's diagonal (both odd) or of the quad edge it lies on, whose ends are even vertices, made by pixelGrid.
+ */
+function finestVertex(g: PixelGrid, i: number, j: number): void {
+  const k = j * SIDE + i;
+  if (((i | j) & 1) === 0 || g.known[k] === 1) return;
+  if ((i & 1) !== 0 && (j & 1) !== 0) {
+    if (g.increasing) midInto(g.grid, k, (j + 1) * SIDE + i - 1, (j - 1) * SIDE + i + 1); // lower-left, upper-right
+    else midInto(g.grid, k, (j - 1) * SIDE + i - 1, (j + 1) * SIDE + i + 1); // upper-left, lower-right
+  } else if ((i & 1) !== 0) midInto(g.grid, k, k - 1, k + 1); // on a horizontal edge
+  else midInto(g.grid, k, k - SIDE, k + SIDE); // on a vertical edge
+  g.known[k] = 1;
 }
 
 /** The centre of pixel (px, py) — its quad's diagonal midpoint — into out[0..2]. */
 export function pixelCentre(g: PixelGrid, px: number, py: number, out: Float64Array): void {
-  const side = TILE_SIZE + 1;
-  const a = py * side + px;
-  const p = g.increasing ? a + side : a; // lower-left, or upper-left
-  const q = g.increasing ? a + 1 : a + side + 1; // upper-right, or lower-right
+  // Lower-left and upper-right corners, or upper-left and lower-right.
+  const pj = g.increasing ? py + 1 : py;
+  const qj = g.increasing ? py : py + 1;
+  finestVertex(g, px, pj);
+  finestVertex(g, px + 1, qj);
+  const p = pj * SIDE + px;
+  const q = qj * SIDE + px + 1;
   const { grid } = g;
   const x = grid[p * 3]! + grid[q * 3]!;
   const y = grid[p * 3 + 1]! + grid[q * 3 + 1]!;

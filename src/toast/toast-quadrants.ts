@@ -3,7 +3,7 @@
 // the map's pixels are shared with the workers, not copied.
 import { type ExactTile, tilePath, tileWriter, writeSubtree } from '../wwt/pyramid-downsample.js';
 import { sampleTile, type AllSkyProjection, type RasterImage } from './plate-carree-sampler.js';
-import { PIXEL_GRID_LENGTH, pixelGrid, TILE_SIZE, toastTile } from './toast-geometry.js';
+import { pixelGrid, pixelGridScratch, TILE_SIZE, toastTile } from './toast-geometry.js';
 
 export interface QuadrantJob {
   readonly raster: RasterImage;
@@ -27,7 +27,7 @@ export async function buildQuadrants(job: QuadrantJob, onTile?: () => void): Pro
   const writer = await tileWriter(job.pngCompression, 2);
   let leaves = 0;
   // One vertex grid for every leaf of this worker (1.6 MB that would otherwise be garbage per tile).
-  const scratch = new Float64Array(PIXEL_GRID_LENGTH);
+  const scratch = pixelGridScratch();
   const leaf = async (x: number, y: number): Promise<Uint8Array> => {
     const rgba = Buffer.alloc(TILE_SIZE * TILE_SIZE * 4);
     sampleTile(job.raster, job.projection, pixelGrid(toastTile(job.depth, x, y), scratch), TILE_SIZE, rgba);

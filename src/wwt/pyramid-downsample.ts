@@ -11,8 +11,7 @@
 // at once, whatever the image size.
 import fs from 'node:fs';
 import path from 'node:path';
-import type SharpType from 'sharp';
-import type { Sharp } from 'sharp';
+import { encodePng } from './png-encode.js';
 import { loadSharp } from './sharp-loader.js';
 
 const SIZE = 256;
@@ -56,20 +55,58 @@ export function parentOf(children: ReadonlyArray<ExactTile | null>): ExactTile {
   for (let q = 0; q < 4; q++) {
     const child = children[q];
     if (!child) continue;
+    const ca = child.alpha;
+    const cp = child.premultiplied;
     const ox = (q % 2) * half;
     const oy = Math.floor(q / 2) * half;
     for (let py = 0; py < half; py++) {
-      for (let px = 0; px < half; px++) {
-        const c0 = 2 * py * SIZE + 2 * px; // the child's 2×2 block: c0, c0+1, c0+SIZE, c0+SIZE+1
-        const p = (oy + py) * SIZE + ox + px;
-        alpha[p] = (child.alpha[c0]! + child.alpha[c0 + 1]! + child.alpha[c0 + SIZE]! + child.alpha[c0 + SIZE + 1]!) / 4;
+      let p = (oy + py) * SIZE + ox;
+      let c0 = 2 * py * SIZE; // the child's 2×2 block: c0, c0+1, c0+SIZE, c0+SIZE+1
+      for (let px = 0; px < half; px++, p++, c0 += 2) {
+        const c1 = c0 + 1, c2 = c0 + SIZE, c3 = c2 + 1;
+        alpha[p] = (ca[c0]! + ca[c1]! + ca[c2]! + ca[c3]!) / 4;
+        premultiplied[p * 3] = (cp[c0 * 3]! + cp[c1 * 3]! + cp[c2 * 3]! + cp[c3 * 3]!) / 4;
+        premultiplied[p * 3 + 1] = (cp[c0 * 3 + 1]! + cp[c1 * 3 + 1]! + cp[c2 * 3 + 1]! + cp[c3 * 3 + 1]!) / 4;
+        premultiplied[p * 3 + 2] = (cp[c0 * 3 + 2]! + cp[c1 * 3 + 2]! + cp[c2 * 3 + 2]! + cp[c3 * 3 + 2]!) / 4;
+      }
+    }
+  }
+  return { premultiplied, alpha };
+}
+
+/**
+ * parentOf(children.map(exactFromRgba)), from the 8-bit RGBA children directly: the same values to the bit, without
+ * making (and collecting) a full-precision copy of every deepest tile — 1 MB each, the bulk of a pyramid.
+ */
+export function parentOfRgba(children: ReadonlyArray<Uint8Array | null>): ExactTile {
+  const premultiplied = new Float32Array(PIXELS * 3);
+  const alpha = new Float32Array(PIXELS);
+  const half = SIZE / 2;
+  const f = Math.fround;
+  for (let q = 0; q < 4; q++) {
+    const rgba = children[q];
+    if (!rgba) continue;
+    const ox = (q % 2) * half;
+    const oy = Math.floor(q / 2) * half;
+    for (let py = 0; py < half; py++) {
+      let p = (oy + py) * SIZE + ox;
+      let c0 = 2 * py * SIZE * 4; // byte offsets of the child's 2×2 block: c0, c1 (right), c2 (below), c3
+      for (let px = 0; px < half; px++, p++, c0 += 8) {
+        const c1 = c0 + 4, c2 = c0 + SIZE * 4, c3 = c2 + 4;
+        const a0 = rgba[c0 + 3]!, a1 = rgba[c1 + 3]!, a2 = rgba[c2 + 3]!, a3 = rgba[c3 + 3]!;
+        if ((a0 & a1 & a2 & a3) === 255) {
+          // All opaque (nearly every pixel): alpha 1, premultiplied = the 8-bit values, exactly.
+          alpha[p] = 1;
+          premultiplied[p * 3] = (rgba[c0]! + rgba[c1]! + rgba[c2]! + rgba[c3]!) / 4;
+          premultiplied[p * 3 + 1] = (rgba[c0 + 1]! + rgba[c1 + 1]! + rgba[c2 + 1]! + rgba[c3 + 1]!) / 4;
+          premultiplied[p * 3 + 2] = (rgba[c0 + 2]! + rgba[c1 + 2]! + rgba[c2 + 2]! + rgba[c3 + 2]!) / 4;
+          continue;
+        }
+        // exactFromRgba's rounding to float32 (fround), then parentOf's sums.
+        const w0 = a0 / 255, w1 = a1 / 255, w2 = a2 / 255, w3 = a3 / 255;
+        alpha[p] = (f(w0) + f(w1) + f(w2) + f(w3)) / 4;
         for (let c = 0; c < 3; c++) {
-          premultiplied[p * 3 + c] =
-            (child.premultiplied[c0 * 3 + c]! +
-              child.premultiplied[(c0 + 1) * 3 + c]! +
-              child.premultiplied[(c0 + SIZE) * 3 + c]! +
-              child.premultiplied[(c0 + SIZE + 1) * 3 + c]!) /
-            4;
+          premultiplied[p * 3 + c] = (f(rgba[c0 + c]! * w0) + f(rgba[c1 + c]! * w1) + f(rgba[c2 + c]! * w2) + f(rgba[c3 + c]! * w3)) / 4;
         }
       }
     }
@@ -86,22 +123,38 @@ function roundHalfEven(value: number): number {
   return rounded - value === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
 }
 
-/** Round once, to 8-bit straight-alpha RGBA (what PNG stores). */
-export function rgbaFromExact(tile: ExactTile): Buffer {
-  const out = Buffer.alloc(PIXELS * 4);
-  for (let p = 0; p < PIXELS; p++) {
-    const a = tile.alpha[p]!;
-    out[p * 4 + 3] = roundHalfEven(a * 255);
-    if (a <= 0) continue;
-    // Dividing by 1 changes nothing: an opaque pixel (most of them) skips the division.
-    const q = p * 3;
+/**
+ * roundHalfEven for a float32 value in 0…255·2: there v + 0.5 is exact in a double, so `(v + 0.5) | 0` is
+ * Math.round(v) — an integer operation instead of a call (this runs three times a pixel).
+ */
+function roundFloat32HalfEven(value: number): number {
+  const rounded = (value + 0.5) | 0;
+  return rounded - value === 0.5 && (rounded & 1) !== 0 ? rounded - 1 : rounded;
+}
+
+/** Round once, to 8-bit straight-alpha RGBA (what PNG stores); into `into` if given (every byte is written). */
+export function rgbaFromExact(tile: ExactTile, into?: Uint8Array): Uint8Array {
+  const out = into ?? new Uint8Array(PIXELS * 4);
+  const { alpha, premultiplied } = tile;
+  for (let p = 0, q = 0, o = 0; p < PIXELS; p++, q += 3, o += 4) {
+    const a = alpha[p]!;
     if (a === 1) {
-      out[p * 4] = Math.min(255, roundHalfEven(tile.premultiplied[q]!));
-      out[p * 4 + 1] = Math.min(255, roundHalfEven(tile.premultiplied[q + 1]!));
-      out[p * 4 + 2] = Math.min(255, roundHalfEven(tile.premultiplied[q + 2]!));
+      // Opaque (most pixels): dividing by 1 changes nothing, and the values are float32 (see roundFloat32HalfEven).
+      const r = roundFloat32HalfEven(premultiplied[q]!);
+      const g = roundFloat32HalfEven(premultiplied[q + 1]!);
+      const b = roundFloat32HalfEven(premultiplied[q + 2]!);
+      out[o] = r > 255 ? 255 : r;
+      out[o + 1] = g > 255 ? 255 : g;
+      out[o + 2] = b > 255 ? 255 : b;
+      out[o + 3] = 255;
       continue;
     }
-    for (let c = 0; c < 3; c++) out[p * 4 + c] = Math.min(255, roundHalfEven(tile.premultiplied[q + c]! / a));
+    out[o + 3] = roundFloat32HalfEven(a * 255); // a float32 times 255 is exact in a double
+    if (a <= 0) {
+      out[o] = out[o + 1] = out[o + 2] = 0;
+      continue;
+    }
+    for (let c = 0; c < 3; c++) out[o + c] = Math.min(255, roundHalfEven(premultiplied[q + c]! / a));
   }
   return out;
 }
@@ -138,38 +191,43 @@ export async function writeSubtree(
   let written = 0;
   // PNG encoding runs on libvips' threads; keep a few in flight so both cores work while we average.
   const writer = await tileWriter(options.pngCompression, 4);
+  // One 8-bit buffer for every parent: the writer is done with it once write() returns (it filters synchronously).
+  const rgba = new Uint8Array(PIXELS * 4);
   const write = async (level: number, x: number, y: number, tile: ExactTile): Promise<void> => {
     written++;
-    await writer.write(tilePath(root, level, x, y), rgbaFromExact(tile));
+    await writer.write(tilePath(root, level, x, y), rgbaFromExact(tile, rgba));
   };
-  const read = async (x: number, y: number): Promise<ExactTile | null> => {
-    if (leaf) {
-      const rgba = await leaf(x, y);
-      return rgba ? exactFromRgba(rgba) : null;
-    }
+  /** A deepest tile as 8-bit RGBA, or null where there is none. */
+  const read = async (x: number, y: number): Promise<Uint8Array | null> => {
+    if (leaf) return leaf(x, y);
     const file = tilePath(root, deepest, x, y);
     if (!fs.existsSync(file)) return null;
-    const data = await sharp(file).ensureAlpha().raw().toBuffer();
-    return exactFromRgba(data);
+    return sharp(file).ensureAlpha().raw().toBuffer();
   };
   const build = async (level: number, x: number, y: number): Promise<ExactTile | null> => {
-    if (level === deepest) return read(x, y);
+    if (level === deepest) {
+      const rgba = await read(x, y);
+      return rgba ? exactFromRgba(rgba) : null;
+    }
     const coords = [
       [2 * x, 2 * y],
       [2 * x + 1, 2 * y],
       [2 * x, 2 * y + 1],
       [2 * x + 1, 2 * y + 1],
     ] as const;
-    let children: Array<ExactTile | null>;
+    let parent: ExactTile;
     if (level + 1 === deepest) {
-      children = await Promise.all(coords.map(([cx, cy]) => read(cx, cy)));
+      // The deepest tiles' parents straight from their 8-bit values (no full-precision copy of each).
+      const children = await Promise.all(coords.map(([cx, cy]) => read(cx, cy)));
+      if (children.every((child) => child === null)) return null;
+      parent = parentOfRgba(children);
     } else {
       // Sequential above the leaves: the memory held is one chain of the quadtree, not a whole level.
-      children = [];
+      const children: Array<ExactTile | null> = [];
       for (const [cx, cy] of coords) children.push(await build(level + 1, cx, cy));
+      if (children.every((child) => child === null)) return null;
+      parent = parentOf(children);
     }
-    if (children.every((child) => child === null)) return null;
-    const parent = parentOf(children);
     await write(level, x, y, parent);
     return parent;
   };
@@ -179,11 +237,11 @@ export async function writeSubtree(
 }
 
 /**
- * PNG tiles written on libvips' threads, at most `inFlight` at once: `write` returns once the tile is queued and
- * a slot is free, `drain` once every tile is on disk.
+ * PNG tiles deflated on libuv's threads and written, at most `inFlight` at once: `write` returns once the tile is
+ * queued and a slot is free, `drain` once every tile is on disk. `write` reads `rgba` before it first yields
+ * (filtered into a buffer of its own), so the caller may reuse it as soon as the call returns its promise.
  */
 export async function tileWriter(pngCompression: number, inFlight: number): Promise<{ write(file: string, rgba: Uint8Array): Promise<void>; drain(): Promise<void> }> {
-  const sharp = await loadSharp();
   const pending = new Set<Promise<void>>();
   const folders = new Set<string>();
   return {
@@ -193,8 +251,8 @@ export async function tileWriter(pngCompression: number, inFlight: number): Prom
         fs.mkdirSync(folder, { recursive: true });
         folders.add(folder);
       }
-      const job: Promise<void> = pngTile(sharp, rgba, pngCompression)
-        .toFile(file)
+      const job: Promise<void> = pngTile(rgba, pngCompression)
+        .then((png) => fs.promises.writeFile(file, png))
         .then(() => {
           pending.delete(job);
         });
@@ -209,18 +267,16 @@ export async function tileWriter(pngCompression: number, inFlight: number): Prom
 
 /** Write one tile from its exact value (the level-0 tile of a pyramid whose quadrants were built apart). */
 export async function writeExactTile(file: string, tile: ExactTile, options: DownsampleOptions): Promise<void> {
-  const sharp = await loadSharp();
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await pngTile(sharp, rgbaFromExact(tile), options.pngCompression).toFile(file);
+  await fs.promises.writeFile(file, await pngTile(rgbaFromExact(tile), options.pngCompression));
 }
 
 /**
- * A tile's PNG: an opaque tile (every pixel's alpha 255, as all of a TOAST map's and a study's inner tiles) is
- * stored as RGB — a quarter fewer bytes to filter and compress (~20% less CPU, smaller files); WWT reads both.
+ * A tile's PNG (png-encode.ts): an opaque tile (every pixel's alpha 255, as all of a TOAST map's and a study's
+ * inner tiles) is stored as RGB — a quarter fewer bytes to filter and compress, smaller files; WWT reads both.
  */
-function pngTile(sharp: typeof SharpType, rgba: Uint8Array, pngCompression: number): Sharp {
-  const image = sharp(rgba, { raw: { width: SIZE, height: SIZE, channels: 4 } });
-  return (isOpaque(rgba) ? image.removeAlpha() : image).png({ compressionLevel: pngCompression });
+function pngTile(rgba: Uint8Array, pngCompression: number): Promise<Buffer> {
+  return encodePng(rgba, SIZE, SIZE, isOpaque(rgba), pngCompression);
 }
 
 function isOpaque(rgba: Uint8Array): boolean {
