@@ -308,7 +308,7 @@ const stamp = defineRule({
   forEach: { files: '{id}.txt' },
   inputs: (node) => ({ text: node.file! }),
   outputs: (node) => ({ out: \`\${node.item}.out\` }),
-  run: (ctx) => { ctx.warn('a note about ' + ctx.item); fs.appendFileSync('runs.txt', ctx.item + '\\n'); fs.writeFileSync(ctx.outputs.out!, ctx.item + ':' + (process.env.STAMP_MODE ?? '-')); },
+  run: (ctx) => { if (ctx.item === 'broken') throw new Error('this item fails'); ctx.warn('a note about ' + ctx.item); fs.appendFileSync('runs.txt', ctx.item + '\\n'); fs.writeFileSync(ctx.outputs.out!, ctx.item + ':' + (process.env.STAMP_MODE ?? '-')); },
 });
 export default defineConfig({ rules: [stamp] });
 `,
@@ -317,8 +317,14 @@ export default defineConfig({ rules: [stamp] });
     p.write('incoming/b.txt', 'same');
     const flags = ['--remote-cache', `file://${shared.dir}`];
     // One at a time, so that b would find a's entry if entries were shared between items.
-    const first = p.cli(['all', ...flags, '--json', '-j', '1'], { STAMP_MODE: 'x' });
+    p.write('incoming/broken.txt', 'same');
+    const first = p.cli(['all', ...flags, '--json', '-j', '1', '--keep-going'], { STAMP_MODE: 'x' });
     assert.equal(ids(JSON.parse(first.stdout).ran), ['stamp:a', 'stamp:b'], 'byte-identical inputs, two items: each runs (an entry names its item)');
+    // A node that failed stores nothing.
+    assert.equal(ids(JSON.parse(first.stdout).failed), ['stamp:broken']);
+    const stored = listFiles(shared.path('entries')).map((f) => JSON.parse(fs.readFileSync(shared.path('entries', f), 'utf8')).item).sort();
+    assert.equal(stored, ['a', 'b']);
+    fs.rmSync(p.path('incoming/broken.txt'));
     assert.is(fs.readFileSync(p.path('work/b.out'), 'utf8'), 'b:x');
     const again = JSON.parse(p.cli(['all', ...flags, '--json'], { STAMP_MODE: 'y' }).stdout);
     assert.equal(ids(again.ran), ['stamp:a', 'stamp:b']);
