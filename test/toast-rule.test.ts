@@ -78,6 +78,38 @@ test('milkyway.png + milkyway.allsky.yaml: a TOAST data set, published and index
   }
 });
 
+test('an all-sky map works with a remote cache and shards as a study does: restored elsewhere, byte for byte', async () => {
+  const a = new TempProject('imgbuild-toast-a-');
+  const b = new TempProject('imgbuild-toast-b-');
+  const shared = new TempProject('imgbuild-toast-cache-');
+  try {
+    for (const p of [a, b]) {
+      fs.mkdirSync(p.path('incoming'));
+      await skyMap(p.path('incoming/milkyway.png'), [[45, 30]]);
+      p.write('incoming/milkyway.allsky.yaml', 'projection: plate-carree\ndepth: 2\n');
+    }
+    const flags = ['--remote-cache', `file://${shared.dir}`, ...BASE];
+    const first = a.json(['all', ...flags]);
+    assert.is(first.code, 0, first.stderr);
+    // Machine b builds the one shard holding the map: the tiles come from the cache.
+    const second = b.json(['all', '--shard', '1/1', ...flags]);
+    assert.is(second.code, 0, second.stderr);
+    assert.ok(((second.report as { restored?: Array<{ id: string }> }).restored ?? []).some((r) => r.id === 'tiles:milkyway'), 'the TOAST pyramid was restored');
+    for (let level = 0; level <= 2; level++) {
+      for (let y = 0; y < 2 ** level; y++) {
+        for (let x = 0; x < 2 ** level; x++) {
+          const tile = `${level}/${y}/${y}_${x}.png`;
+          assert.ok(fs.readFileSync(a.path('repo/milkyway', tile)).equals(fs.readFileSync(b.path('repo/milkyway', tile))), tile);
+        }
+      }
+    }
+    assert.is(b.cli(['reindex', ...BASE]).code, 0);
+    assert.match(fs.readFileSync(b.path('repo/index.wtml'), 'utf8'), /Name="milkyway"[^>]*Projection="Toast"/);
+  } finally {
+    for (const p of [a, b, shared]) p.remove();
+  }
+});
+
 test('a FITS map (CAR) with a sidecar: read bottom row first, tiled as TOAST', async () => {
   const p = new TempProject('imgbuild-toast-fits-');
   try {
