@@ -65,10 +65,10 @@ function parse(argv: string[]) {
         'require-approval': { type: 'boolean' },
         'remote-cache': { type: 'string' },
         'remote-cache-conn-env': { type: 'string' },
-        // imgbuild cache prune
-        'max-size': { type: 'string' },
         shard: { type: 'string' },
         'shard-count': { type: 'string' },
+        // imgbuild cache prune
+        'max-size': { type: 'string' },
         grace: { type: 'string' },
         // imgbuild reject
         why: { type: 'string' },
@@ -191,6 +191,7 @@ async function run(argv: string[]): Promise<number> {
   const targets = positionals[0] === 'watch' ? positionals.slice(1) : positionals;
   if (watching && values['dry-run']) throw new UsageError('--dry-run plans once; it cannot be combined with watch');
   if (values.poll && !watching) throw new UsageError('--poll is for imgbuild watch (follow the folders by polling)');
+  if (positionals[0] === 'submit' && values.shard !== undefined) throw new UsageError('imgbuild submit shards the build itself (--tasks N): drop --shard');
   if (values['shard-count'] !== undefined && values.shard !== 'auto') throw new UsageError('--shard-count goes with --shard auto');
   if (values.shard !== undefined && watching) throw new UsageError('--shard is for one build of a part (an array job); a watcher follows the whole incoming folder');
   const reporter = values.json
@@ -279,7 +280,6 @@ async function run(argv: string[]): Promise<number> {
   const submitOnly = (Object.keys(SUBMIT_OPTIONS) as (keyof typeof SUBMIT_OPTIONS)[]).find((flag) => values[flag] !== undefined);
   if (submitOnly !== undefined && positionals[0] !== 'submit') throw new UsageError(`--${submitOnly} is an option of imgbuild submit`);
   if (positionals[0] === 'submit') {
-    if (values.shard !== undefined) throw new UsageError('imgbuild submit shards the build itself (--tasks N): drop --shard');
     const io = { print: (text: string) => void process.stdout.write(text), say: (line: string) => void process.stderr.write(`imgbuild: ${line}\n`) };
     const session = await BuildSession.open({ ...request, dryRun: true });
     try {
