@@ -1,5 +1,5 @@
-// `imgbuild submit slurm`: an sbatch array of N tasks, each `imgbuild all --shard auto` in its own work and
-// cache folders, then a reduce job (`imgbuild reindex`) that SLURM starts only if every task succeeded
+// `imgbuild submit slurm`: an sbatch array of N tasks, task I running `imgbuild all --shard I/N` in its own work
+// and cache folders, then a reduce job (`imgbuild reindex`) that SLURM starts only if every task succeeded
 // (`--dependency=afterok`, `--kill-on-invalid-dep=yes`, so it is cancelled, not left pending, when one fails).
 // The scripts are kept under cache/submit/<run>/ to read and rerun. Tasks record their own exit status next to
 // their logs (SLURM's accounting is often off, and scontrol forgets jobs after MinJobAge).
