@@ -193,10 +193,17 @@ page('a click shows the data set at the canvas centre; approve in the page, then
     overrides: { incoming: 'in', local: 'repo', publishUrlPrefix: 'https://data.example.org/wwt/', requireApproval: true },
   });
   const server = await startReviewServer(session, { port: 0 });
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  // Without Chromium (a laptop) the test fails; the server must still close, or the test run never ends.
+  const browser = await chromium
+    .launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    })
+    .catch(async (error: unknown) => {
+      await server.close();
+      session.close();
+      throw error;
+    });
   const outside: string[] = [];
   try {
     const tab = await browser.newPage({ viewport: { width: 1000, height: 700 } });
