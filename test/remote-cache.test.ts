@@ -211,9 +211,10 @@ test("a store that fails half-way through a put leaves no entry: the index is wr
     // The store stops answering after 10 files (a network gone, a killed process: the same for a reader).
     class Failing extends LocalRepository {
       override async putFile(p: string, file: string, o: { contentType: string }): Promise<void> {
-        if (uploads >= 10) throw new Error('connection reset');
+        // The 11th upload fails while the first ten are still under way.
+        if (++uploads > 10) throw new Error('connection reset');
+        await new Promise((r) => setTimeout(r, 50));
         await super.putFile(p, file, o);
-        uploads++;
       }
     }
     const failing = new Failing(shared.dir);
@@ -227,7 +228,8 @@ test("a store that fails half-way through a put leaves no entry: the index is wr
     }
     assert.ok(threw, 'the put failed');
     assert.is((await new RepositoryOutputCache(local).lookup(address)).kind, 'miss', 'no entry names files that were never stored');
-    assert.ok(listFiles(shared.path('blobs')).length > 0, 'some files were stored before the failure');
+    // The put failed only once the uploads under way had ended: nothing is still writing into the cache.
+    assert.is(listFiles(shared.path('blobs')).length, 10, 'the ten uploads under way finished before the put failed');
   } finally {
     shared.remove();
     src.remove();

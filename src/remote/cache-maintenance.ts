@@ -7,6 +7,7 @@
 import type { Repository } from '../repo/repository.js';
 import { blobPath, parseEntry } from './repository-output-cache.js';
 import { ENTRY_FORMAT } from './node-output-cache.js';
+import { forEachLimited } from '../repo/for-each-limited.js';
 
 export interface CacheStats {
   readonly entries: number;
@@ -80,21 +81,15 @@ export async function pruneCache(store: Repository, options: PruneOptions): Prom
   const named = new Map<string, readonly string[] | undefined>();
   // Entries another version of imgbuild wrote (another format) are left to it, with every blob.
   const foreign = new Set<string>();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(16, entries.length) }, async () => {
-      while (next < entries.length) {
-        const e = entries[next++]!;
-        const body = await store.get(e.path);
-        const entry = body === undefined ? 'gone' : parseEntry(body);
-        if (typeof entry === 'string' && body !== undefined && isForeign(body)) {
-          foreign.add(e.path);
-          continue;
-        }
-        named.set(e.path, typeof entry === 'string' ? undefined : [...new Set(entry.files.map((f) => blobPath(f[3])))]);
-      }
-    }),
-  );
+  await forEachLimited(entries, 16, async (e) => {
+    const body = await store.get(e.path);
+    const entry = body === undefined ? 'gone' : parseEntry(body);
+    if (typeof entry === 'string' && body !== undefined && isForeign(body)) {
+      foreign.add(e.path);
+      return;
+    }
+    named.set(e.path, typeof entry === 'string' ? undefined : [...new Set(entry.files.map((f) => blobPath(f[3])))]);
+  });
   // Most recently used first: keep entries while the blobs they add (shared blobs counted once) fit.
   const order = [...entries].sort((a, b) => b.modifiedMs - a.modifiedMs);
   const kept = new Set<string>();

@@ -15,6 +15,7 @@ import type { NodeOutput } from '../graph/build-graph.js';
 import type { Repository } from '../repo/repository.js';
 import { platformOf } from './cache-address.js';
 import { sha256 } from '../cache/file-hasher.js';
+import { forEachLimited } from '../repo/for-each-limited.js';
 import { type CacheEntry, type CacheLookup, ENTRY_FORMAT, type EntryMeta, type NodeOutputCache, type RestoreResult, type StoredFile } from './node-output-cache.js';
 
 /** Transfers at once per node (object stores answer many small requests in parallel). */
@@ -55,23 +56,6 @@ export function parseEntry(body: Buffer, address?: string): CacheEntry | string 
   return entry as CacheEntry;
 }
 
-/** `work` over items, `limit` at a time; after a failure nothing new starts, what runs ends, then it throws. */
-async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      try {
-        await work(items[next++]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== undefined) throw failure.error;
-}
-
 export class RepositoryOutputCache implements NodeOutputCache {
   readonly description: string;
 
@@ -96,7 +80,7 @@ export class RepositoryOutputCache implements NodeOutputCache {
     const missing: string[] = [];
     // Only the store's own failures (unreachable, refused) escape as errors; a file that cannot be written
     // where the entry says (a folder in the way) is this entry's problem: a miss.
-    await eachLimited(entry.files, CONCURRENCY, async ([output, relative, , hash]) => {
+    await forEachLimited(entry.files, CONCURRENCY, async ([output, relative, , hash]) => {
       const root = staging.paths[output]!;
       const target = relative === '' ? root : path.join(root, ...relative.split('/'));
       const shown = relative === '' ? output : `${output}/${relative}`;
@@ -136,7 +120,7 @@ export class RepositoryOutputCache implements NodeOutputCache {
   }
 
   async put(address: string, meta: EntryMeta, files: readonly StoredFile[]): Promise<void> {
-    await eachLimited(files, CONCURRENCY, async (file) => {
+    await forEachLimited(files, CONCURRENCY, async (file) => {
       if (this.hasBlobLocally(file.hash, file.size)) return;
       await this.store.putFile(blobPath(file.hash), file.path, { contentType: 'application/octet-stream' });
     });

@@ -7,6 +7,7 @@
 import { type DataSetManifest, MANIFEST_NAME, readManifest } from './data-set-manifest.js';
 import { contentTypeOf, type Repository } from './repository.js';
 import { withRepositoryLock } from './repository-lock.js';
+import { forEachLimited } from './for-each-limited.js';
 import { withdrawFromRootIndex } from './root-index-withdrawal.js';
 import { firstEntry } from '../wwt/wtml.js';
 
@@ -34,27 +35,6 @@ const DEFAULT_CONCURRENCY = 8;
 function cacheControlOf(path: string): string {
   // Tiles and thumbnails change only when republished under the same name; WTML must be re-read sooner.
   return path.endsWith('.wtml') || path.endsWith('.json') ? 'public, max-age=300' : 'public, max-age=86400';
-}
-
-/**
- * Run `work` over items, `limit` at a time. After the first failure no new item starts, and the failure is
- * thrown only once every item in flight has settled: nothing is still uploading when the caller (and the
- * lock it holds) moves on.
- */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      try {
-        await work(items[next++]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
 }
 
 /**

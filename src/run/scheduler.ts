@@ -5,6 +5,7 @@ import type { BuildNode, RejectedFile } from '../graph/build-graph.js';
 import { type BuiltFile, isCacheable, type RunContext, type UpstreamView } from '../graph/rule.js';
 import type { NodeOutputCache, StoredFile } from '../remote/node-output-cache.js';
 import { cacheAddress } from '../remote/cache-address.js';
+import { forEachLimited } from '../repo/for-each-limited.js';
 import type { OutputFileRecord } from '../cache/build-state.js';
 import type { Repository } from '../repo/repository.js';
 import type { Settings } from '../config/settings.js';
@@ -378,20 +379,15 @@ async function storeInRemote(remote: NodeOutputCache, address: string, node: Bui
 async function markRestorable(stale: readonly PlannedNode[], runs: Map<string, PlannedRun>, deps: ScheduleDeps): Promise<void> {
   const remote = deps.remote!;
   const asked = stale.filter((p) => isCacheable(p.node.rule));
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < asked.length) {
-      const entry = asked[next++]!;
-      try {
-        const found = await remote.lookup(cacheAddress(entry.key, entry.node, deps.settings));
-        if (found.kind === 'hit') runs.set(entry.node.id, { ...runs.get(entry.node.id)!, restore: true });
-      } catch (error) {
-        // A dry run says what it can know: an unreachable cache means "would run", said once.
-        deps.emit({ type: 'note', message: `could not read the remote cache ${remote.description}: ${describeError(error)}` });
-      }
+  await forEachLimited(asked, 16, async (entry) => {
+    try {
+      const found = await remote.lookup(cacheAddress(entry.key, entry.node, deps.settings));
+      if (found.kind === 'hit') runs.set(entry.node.id, { ...runs.get(entry.node.id)!, restore: true });
+    } catch (error) {
+      // A dry run says what it can know: an unreachable cache means "would run", said once.
+      deps.emit({ type: 'note', message: `could not read the remote cache ${remote.description}: ${describeError(error)}` });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, asked.length) }, worker));
+  });
 }
 
 function sameOutputs(a: readonly (readonly unknown[])[], b: readonly (readonly unknown[])[]): boolean {
